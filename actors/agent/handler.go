@@ -1,0 +1,28 @@
+package agent
+
+import (
+	"context"
+
+	"github.com/bizra/bizra/messages"
+)
+
+// Output is what a handler produced for a task.
+type Output struct {
+	Data      []byte
+	MediaType string
+}
+
+// Handler does an agent's work. It must honour ctx (which carries the task's
+// deadline) and may panic: the actor shell turns a panic into a FAILED result
+// and the supervisor restarts the agent.
+type Handler interface {
+	Handle(ctx context.Context, card *messages.TaskCard) (Output, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, card *messages.TaskCard) (Output, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, card *messages.TaskCard) (Output, error) {
+	return f(ctx, card)
+}

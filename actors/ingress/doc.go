@@ -1,0 +1,21 @@
+// Package ingress is where TaskCards enter a node: NATS request-reply with
+// protobuf and an HTTP API with JSON.
+//
+// NATS subjects (docs/protocol.md has the full table):
+//
+//	bizra.task.<capability>  TaskCard → TaskResult (queue group "bizra-task")
+//	bizra.task               TaskCard with its capability inside → TaskResult
+//	bizra.agent.list         AgentListRequest → AgentList
+//	bizra.agent.register     RegisterAgent → RegisterAck
+//	bizra.agent.heartbeat    Heartbeat (publish)
+//	bizra.agent.deregister   DeregisterAgent (publish)
+//
+// HTTP: POST /v1/tasks (protojson TaskCard → TaskResult), GET /v1/agents,
+// GET /healthz, GET /metrics.
+//
+// Decoding is pure (decode.go) and fuzzed: malformed input, a missing or
+// mismatched capability and an oversize payload each become a REJECTED
+// TaskResult with a stable code, never a dropped request. Each NATS request
+// runs on its own goroutine, bounded by Config.MaxConcurrent; past the bound
+// the request is answered at once with E_AGENT_OVERLOADED.
+package ingress

@@ -1,0 +1,224 @@
+package ingress
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/bizra/bizra/actors/router"
+	"github.com/bizra/bizra/messages"
+	"github.com/nats-io/nats.go"
+	"google.golang.org/protobuf/proto"
+)
+
+// NATS subjects.
+const (
+	SubjectTaskPrefix = "bizra.task."
+	SubjectTask       = "bizra.task"
+	SubjectAgentList  = "bizra.agent.list"
+	SubjectRegister   = "bizra.agent.register"
+	SubjectHeartbeat  = "bizra.agent.heartbeat"
+	SubjectDeregister = "bizra.agent.deregister"
+	// QueueTask is the queue group of task subjects: with several nodes on
+	// one NATS, each TaskCard goes to one of them.
+	QueueTask = "bizra-task"
+)
+
+// Config configures ingress.
+type Config struct {
+	NodeID string
+	// MaxPayload is the largest TaskCard input accepted, in bytes.
+	MaxPayload int
+	// MaxConcurrent bounds the NATS requests handled at once.
+	MaxConcurrent int
+	Dispatcher    *router.Dispatcher
+	Routes        *router.Routes
+	System        *actor.ActorSystem
+	// Router receives registrations and heartbeats of external agents.
+	Router *actor.PID
+	Logger *slog.Logger
+}
+
+// NATS serves the node's subjects on a NATS connection.
+type NATS struct {
+	cfg  Config
+	nc   *nats.Conn
+	sem  chan struct{}
+	mu   sync.Mutex
+	subs []*nats.Subscription
+	wg   sync.WaitGroup
+	done bool
+}
+
+// NewNATS returns the NATS ingress for nc.
+func NewNATS(cfg Config, nc *nats.Conn) *NATS {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = 4096
+	}
+	return &NATS{cfg: cfg, nc: nc, sem: make(chan struct{}, cfg.MaxConcurrent)}
+}
+
+// Start subscribes to the node's subjects.
+func (n *NATS) Start() error {
+	if n.nc == nil {
+		return ErrNoConn
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.subs != nil || n.done {
+		return ErrAlreadyStarted
+	}
+	type sub struct {
+		subject, queue string
+		h              nats.MsgHandler
+	}
+	for _, s := range []sub{
+		{SubjectTaskPrefix + "*", QueueTask, n.onTask},
+		{SubjectTask, QueueTask, n.onTask},
+		{SubjectAgentList, "", n.onAgentList},
+		{SubjectRegister, "", n.onRegister},
+		{SubjectHeartbeat, "", n.onHeartbeat},
+		{SubjectDeregister, "", n.onDeregister},
+	} {
+		var (
+			ns  *nats.Subscription
+			err error
+		)
+		if s.queue != "" {
+			ns, err = n.nc.QueueSubscribe(s.subject, s.queue, s.h)
+		} else {
+			ns, err = n.nc.Subscribe(s.subject, s.h)
+		}
+		if err != nil {
+			n.unsubscribe()
+			return fmt.Errorf("ingress: subscribe %s: %w", s.subject, err)
+		}
+		// Task subjects may burst; let the slow-consumer bound be generous.
+		_ = ns.SetPendingLimits(1<<20, 1<<30)
+		n.subs = append(n.subs, ns)
+	}
+	return n.nc.Flush()
+}
+
+// Stop unsubscribes and waits for requests in flight; safe to call twice.
+func (n *NATS) Stop() {
+	n.mu.Lock()
+	n.done = true
+	n.unsubscribe()
+	n.mu.Unlock()
+	n.wg.Wait()
+}
+
+func (n *NATS) unsubscribe() {
+	for _, s := range n.subs {
+		_ = s.Unsubscribe()
+	}
+	n.subs = nil
+}
+
+func (n *NATS) onTask(m *nats.Msg) {
+	if m.Reply == "" {
+		n.cfg.Logger.Debug("task without reply subject dropped", "subject", m.Subject)
+		return
+	}
+	capability := strings.TrimPrefix(m.Subject, SubjectTaskPrefix)
+	if m.Subject == SubjectTask {
+		capability = ""
+	}
+	card, reject := DecodeTaskCard(m.Data, capability, n.cfg.MaxPayload, n.cfg.NodeID)
+	if reject != nil {
+		n.respond(m, reject)
+		return
+	}
+	select {
+	case n.sem <- struct{}{}:
+	default:
+		n.respond(m, router.Reject(card, n.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeOverloaded,
+			fmt.Sprintf("overloaded: %d requests in progress", n.cfg.MaxConcurrent)))
+		return
+	}
+	n.mu.Lock()
+	if n.done {
+		n.mu.Unlock()
+		<-n.sem
+		n.respond(m, router.Reject(card, n.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeDraining, "node is stopping"))
+		return
+	}
+	n.wg.Add(1)
+	n.mu.Unlock()
+	go func() {
+		defer n.wg.Done()
+		defer func() { <-n.sem }()
+		n.respond(m, n.cfg.Dispatcher.Dispatch(card))
+	}()
+}
+
+func (n *NATS) respond(m *nats.Msg, r proto.Message) {
+	data, err := proto.Marshal(r)
+	if err == nil {
+		err = m.Respond(data)
+	}
+	if err != nil {
+		n.cfg.Logger.Warn("reply failed", "subject", m.Subject, "error", err)
+	}
+}
+
+func (n *NATS) onAgentList(m *nats.Msg) {
+	if m.Reply == "" {
+		return
+	}
+	n.respond(m, AgentList(n.cfg.Routes, n.cfg.NodeID))
+}
+
+// AgentList renders the agents of routes.
+func AgentList(routes *router.Routes, nodeID string) *messages.AgentList {
+	out := &messages.AgentList{NodeId: nodeID}
+	for _, e := range routes.Load().Agents() {
+		out.Agents = append(out.Agents, e.Info(nodeID))
+	}
+	return out
+}
+
+func (n *NATS) onRegister(m *nats.Msg) {
+	reg := &messages.RegisterAgent{}
+	if err := proto.Unmarshal(m.Data, reg); err != nil {
+		if m.Reply != "" {
+			n.respond(m, &messages.RegisterAck{NodeId: n.cfg.NodeID, ErrorCode: messages.CodeMalformed,
+				ErrorMessage: fmt.Sprintf("not a protobuf RegisterAgent: %v", err)})
+		}
+		return
+	}
+	res, err := n.cfg.System.Root.RequestFuture(n.cfg.Router, reg, 10*time.Second).Result()
+	ack, ok := res.(*messages.RegisterAck)
+	if err != nil || !ok {
+		ack = &messages.RegisterAck{NodeId: n.cfg.NodeID, ErrorCode: messages.CodeRegisterInvalid,
+			ErrorMessage: fmt.Sprintf("router did not answer: %v", err)}
+	}
+	if m.Reply != "" {
+		n.respond(m, ack)
+	}
+}
+
+func (n *NATS) onHeartbeat(m *nats.Msg) {
+	hb := &messages.Heartbeat{}
+	if err := proto.Unmarshal(m.Data, hb); err != nil || hb.GetAgent() == nil {
+		n.cfg.Logger.Debug("malformed heartbeat dropped", "error", err)
+		return
+	}
+	n.cfg.System.Root.Send(n.cfg.Router, hb)
+}
+
+func (n *NATS) onDeregister(m *nats.Msg) {
+	d := &messages.DeregisterAgent{}
+	if err := proto.Unmarshal(m.Data, d); err != nil {
+		n.cfg.Logger.Debug("malformed deregistration dropped", "error", err)
+		return
+	}
+	n.cfg.System.Root.Send(n.cfg.Router, d)
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bizra/bizra/runtime"
+	"github.com/spf13/cobra"
+)
+
+func newNodeCmd() *cobra.Command {
+	var (
+		dataDir, configPath, nodeID, httpAddr, natsURL, logLevel string
+		natsPort                                                 int
+	)
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a node (embedded NATS by default) until SIGINT or SIGTERM",
+		Long: `Run a node. Without --config the node has one echo agent (capability "echo").
+It serves NATS on 127.0.0.1:4222 (embedded server) and HTTP on 127.0.0.1:8420 unless told
+otherwise, logs JSON lines to stderr, and on SIGINT/SIGTERM drains tasks in flight
+(drain_timeout, default 10s) and exits 0. Port 0 picks a free port; the ports in use are
+written to DATA_DIR/node.json.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := runtime.DefaultConfig()
+			if configPath != "" {
+				var err error
+				if cfg, err = runtime.LoadConfig(configPath); err != nil {
+					return usage("%v", err)
+				}
+			}
+			f := cmd.Flags()
+			if f.Changed("data-dir") || cfg.DataDir == "" {
+				cfg.DataDir = dataDir
+			}
+			if f.Changed("node-id") {
+				cfg.NodeID = nodeID
+			}
+			if f.Changed("http") {
+				cfg.HTTP = httpAddr
+			}
+			if f.Changed("nats-port") && f.Changed("nats-url") {
+				return usage("--nats-port and --nats-url exclude each other")
+			}
+			if f.Changed("nats-port") {
+				cfg.NATS.Port, cfg.NATS.URL = natsPort, ""
+			}
+			if f.Changed("nats-url") {
+				cfg.NATS.URL = natsURL
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return usage("--log-level: %v", err)
+			}
+			log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			n, err := runtime.Start(cfg, log)
+			if errors.Is(err, runtime.ErrInvalidConfig) {
+				return usage("%v", err)
+			}
+			if err != nil {
+				return failure("%v", err)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			<-ctx.Done()
+			log.Info("signal received; stopping")
+			n.Stop()
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data-dir", "bizra-data", "directory for the node's state")
+	f.StringVar(&configPath, "config", "", "YAML config file (agents, limits, ...)")
+	f.StringVar(&nodeID, "node-id", "", "node id (default: kept in DATA_DIR/node_id)")
+	f.StringVar(&httpAddr, "http", runtime.DefaultHTTP, "HTTP API listen address (port 0: pick one)")
+	f.IntVar(&natsPort, "nats-port", runtime.DefaultNATSPort, "port of the embedded NATS server (0: pick one)")
+	f.StringVar(&natsURL, "nats-url", "", "use an existing NATS deployment instead of the embedded server")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}

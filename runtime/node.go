@@ -1,0 +1,282 @@
+package runtime
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/bizra/bizra/actors/agent"
+	"github.com/bizra/bizra/actors/ingress"
+	"github.com/bizra/bizra/actors/router"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Version is the node's version, set at build time with
+// -ldflags "-X github.com/bizra/bizra/runtime.Version=...".
+var Version = "0.1.0-dev"
+
+// Node is a running BIZRA node.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	ns      *server.Server
+	nc      *nats.Conn
+	natsURL string
+	system  *actor.ActorSystem
+	root    *actor.PID
+	routes  *router.Routes
+	disp    *router.Dispatcher
+	reg     *prometheus.Registry
+	metrics *router.Metrics
+	natsIn  *ingress.NATS
+	httpIn  *ingress.HTTP
+
+	stopOnce sync.Once
+	drained  bool
+}
+
+// Info is what a running node writes to DataDir/node.json.
+type Info struct {
+	NodeID    string    `json:"node_id"`
+	HTTP      string    `json:"http"`
+	NATSURL   string    `json:"nats_url"`
+	PID       int       `json:"pid"`
+	Version   string    `json:"version"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// Options extend a node beyond its configuration.
+type Options struct {
+	// Kinds adds agent kinds to the built-in ones.
+	Kinds agent.Kinds
+}
+
+// Start validates cfg, assembles the node and starts serving. On error
+// everything started so far is stopped again.
+func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: data_dir: %w", ErrInvalidConfig, err)
+	}
+	if cfg.NodeID == "" {
+		id, err := loadNodeID(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.NodeID = id
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	kinds := agent.BuiltinKinds()
+	for _, o := range opts {
+		for k, f := range o.Kinds {
+			kinds[k] = f
+		}
+	}
+	prepared := make([]agent.Prepared, 0, len(cfg.Agents))
+	for i, a := range cfg.Agents {
+		spec := agent.Spec{Name: a.Name, Kind: a.Kind, Capabilities: a.Capabilities, Mailbox: a.Mailbox, Options: a.Options}
+		h, err := kinds.Build(spec)
+		if err != nil {
+			return nil, fmt.Errorf("%w: agents[%d].kind: %w", ErrInvalidConfig, i, err)
+		}
+		prepared = append(prepared, agent.Prepared{Spec: spec, Handler: h})
+	}
+	log = log.With("node", cfg.NodeID)
+	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			n.shutdown()
+		}
+	}()
+
+	n.ns, n.nc, n.natsURL, err = startNATS(cfg.NATS, cfg.Limits.MaxPayload, cfg.NodeID)
+	if err != nil {
+		return n, err
+	}
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.metrics = router.NewMetrics(n.reg, n.routes)
+
+	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return log.With("component", "actor")
+	}))
+	routerPID := actor.NewPID(n.system.Address(), rootName+"/router")
+	agentsPID := actor.NewPID(n.system.Address(), rootName+"/agents")
+	rootProps := actor.PropsFromProducer(func() actor.Actor {
+		return &rootActor{
+			router: router.NewActor(router.ActorConfig{
+				NodeID: cfg.NodeID, Agents: agentsPID, Routes: n.routes,
+				Heartbeat: cfg.External.Heartbeat, Misses: cfg.External.Misses,
+				Capacity: int32(cfg.External.Mailbox), Logger: log.With("component", "router"),
+			}),
+			agents: agent.Supervisor(agent.SupervisorConfig{
+				NodeID: cfg.NodeID, Agents: prepared, Router: routerPID, NATS: n.nc,
+				Backoff: cfg.Supervision, Timeout: cfg.Limits.TaskTimeout,
+				Logger: log.With("component", "agents"),
+				OnRestart: func(name string, _ int, _ time.Duration, _ any) {
+					n.metrics.Restarts.WithLabelValues(name).Inc()
+				},
+			}),
+		}
+	}, actor.WithSupervisor(actor.NewOneForOneStrategy(10, time.Minute, actor.DefaultDecider)))
+	if n.root, err = n.system.Root.SpawnNamed(rootProps, rootName); err != nil {
+		return n, fmt.Errorf("%w: root supervisor: %w", ErrStart, err)
+	}
+	if _, err = n.system.Root.RequestFuture(n.root, &agent.Ready{}, 10*time.Second).Result(); err != nil {
+		return n, fmt.Errorf("%w: agents did not start: %w", ErrStart, err)
+	}
+
+	n.disp = router.NewDispatcher(router.DispatcherConfig{
+		NodeID: cfg.NodeID, System: n.system, Routes: n.routes,
+		MaxPayload: cfg.Limits.MaxPayload, DefaultTimeout: cfg.Limits.TaskTimeout, Metrics: n.metrics,
+	})
+	icfg := ingress.Config{
+		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
+		Dispatcher: n.disp, Routes: n.routes, System: n.system, Router: routerPID,
+		Logger: log.With("component", "ingress"),
+	}
+	n.natsIn = ingress.NewNATS(icfg, n.nc)
+	if err = n.natsIn.Start(); err != nil {
+		return n, err
+	}
+	n.httpIn = ingress.NewHTTP(icfg, n.reg)
+	if err = n.httpIn.Start(cfg.HTTP); err != nil {
+		return n, err
+	}
+	if _, err = n.system.Root.RequestFuture(n.root, &spawnIngress{actor: &ingress.Actor{NATS: n.natsIn, HTTP: n.httpIn, Grace: 5 * time.Second}}, 5*time.Second).Result(); err != nil {
+		return n, fmt.Errorf("%w: ingress: %w", ErrStart, err)
+	}
+	if err = n.writeInfo(); err != nil {
+		return n, err
+	}
+	log.Info("node ready", "http", n.HTTPAddr(), "nats", n.natsURL, "embedded_nats", n.ns != nil,
+		"agents", len(prepared), "version", Version)
+	return n, nil
+}
+
+// NodeID is the node's id.
+func (n *Node) NodeID() string { return n.cfg.NodeID }
+
+// HTTPAddr is the address the HTTP API listens on.
+func (n *Node) HTTPAddr() string { return n.httpIn.Addr() }
+
+// NATSURL is the URL clients use to reach the node over NATS.
+func (n *Node) NATSURL() string { return n.natsURL }
+
+// Dispatcher routes TaskCards into the node (for in-process callers).
+func (n *Node) Dispatcher() *router.Dispatcher { return n.disp }
+
+// Routes is the node's routing table.
+func (n *Node) Routes() *router.Routes { return n.routes }
+
+// System is the node's actor system.
+func (n *Node) System() *actor.ActorSystem { return n.system }
+
+// Registry holds the node's metrics.
+func (n *Node) Registry() *prometheus.Registry { return n.reg }
+
+// Stop drains tasks in flight for at most DrainTimeout (new tasks are
+// REJECTED with E_NODE_DRAINING meanwhile), then stops ingress, the actor
+// tree and NATS. It reports whether every task in flight finished. Safe to
+// call twice.
+func (n *Node) Stop() bool {
+	n.stopOnce.Do(func() {
+		n.drained = true
+		if n.disp != nil {
+			n.log.Info("draining", "timeout", n.cfg.DrainTimeout)
+			n.drained = n.disp.Drain(n.cfg.DrainTimeout)
+			if !n.drained {
+				n.log.Warn("drain timed out; tasks still in flight are abandoned")
+			}
+		}
+		n.shutdown()
+		n.log.Info("node stopped", "drained", n.drained)
+	})
+	return n.drained
+}
+
+func (n *Node) shutdown() {
+	if n.natsIn != nil {
+		n.natsIn.Stop()
+	}
+	if n.httpIn != nil {
+		n.httpIn.Stop(5 * time.Second)
+	}
+	if n.system != nil {
+		if n.root != nil {
+			_ = n.system.Root.StopFuture(n.root).Wait()
+		}
+		n.system.Shutdown()
+	}
+	if n.nc != nil {
+		n.nc.Close()
+	}
+	if n.ns != nil {
+		n.ns.Shutdown()
+		n.ns.WaitForShutdown()
+	}
+	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
+}
+
+func (n *Node) writeInfo() error {
+	info := Info{NodeID: n.cfg.NodeID, HTTP: n.HTTPAddr(), NATSURL: n.natsURL, PID: os.Getpid(),
+		Version: Version, StartedAt: time.Now().UTC()}
+	data, _ := json.MarshalIndent(info, "", "  ")
+	return writeFileAtomic(filepath.Join(n.cfg.DataDir, "node.json"), append(data, '\n'), 0o600)
+}
+
+// ReadInfo reads the node.json a running node wrote in dataDir.
+func ReadInfo(dataDir string) (Info, error) {
+	var info Info
+	data, err := os.ReadFile(filepath.Join(dataDir, "node.json"))
+	if err != nil {
+		return info, err
+	}
+	return info, json.Unmarshal(data, &info)
+}
+
+// loadNodeID reads DataDir/node_id, creating it on first start.
+func loadNodeID(dir string) (string, error) {
+	p := filepath.Join(dir, "node_id")
+	data, err := os.ReadFile(p)
+	if err == nil {
+		id := strings.TrimSpace(string(data))
+		if router.ValidName(id) {
+			return id, nil
+		}
+		return "", fmt.Errorf("%w: %s holds an invalid node id %q", ErrInvalidConfig, p, id)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	id := "node-" + hex.EncodeToString(b[:])
+	if err := writeFileAtomic(p, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	return id, nil
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

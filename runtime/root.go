@@ -1,0 +1,50 @@
+package runtime
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/bizra/bizra/actors/agent"
+)
+
+const rootName = "bizra"
+
+// rootActor is the node's root supervisor. It starts the router and the
+// agents supervisor, and adopts ingress once its listeners are up.
+type rootActor struct {
+	router actor.Producer
+	agents *actor.Props
+
+	agentsPID *actor.PID
+}
+
+// spawnIngress asks the root to adopt the ingress actor.
+type spawnIngress struct{ actor actor.Actor }
+
+func (r *rootActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		// Order matters: the agents supervisor registers with the router.
+		if _, err := ctx.SpawnNamed(actor.PropsFromProducer(r.router), "router"); err != nil {
+			panic(err)
+		}
+		pid, err := ctx.SpawnNamed(r.agents, "agents")
+		if err != nil {
+			panic(err)
+		}
+		r.agentsPID = pid
+	case *agent.Ready:
+		// Reaches the agents supervisor after its Started has run, that is
+		// after every configured agent is routable.
+		ctx.Forward(r.agentsPID)
+	case *spawnIngress:
+		a := m.actor
+		pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return a }), "ingress")
+		if err != nil {
+			ctx.Respond(err)
+			return
+		}
+		ctx.Respond(pid)
+	case *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.Terminated:
+	default:
+		ctx.ActorSystem().EventStream.Publish(&actor.DeadLetterEvent{PID: ctx.Self(), Message: m, Sender: ctx.Sender()})
+	}
+}

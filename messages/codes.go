@@ -21,8 +21,12 @@ const (
 	CodeAgentPanic = "E_AGENT_PANIC"
 	// CodeAgentFailed: the agent returned an error.
 	CodeAgentFailed = "E_AGENT_FAILED"
-	// CodeAgentUnavailable: the agent could not be reached (an external agent went away).
+	// CodeAgentUnavailable: the agent could not be reached and the task was
+	// not delivered (NATS had no responder); running it elsewhere is safe.
 	CodeAgentUnavailable = "E_AGENT_UNAVAILABLE"
+	// CodeAgentLost: the agent went away while holding the task; the task
+	// may or may not have run, so only an idempotent task is retried.
+	CodeAgentLost = "E_AGENT_LOST"
 	// CodeAgentBadReply: an external agent answered with something that is not a TaskResult.
 	CodeAgentBadReply = "E_AGENT_BAD_REPLY"
 	// CodeDraining: the node is shutting down and takes no new work.

@@ -104,8 +104,8 @@ func (a *externalActor) request(parent context.Context, card *messages.TaskCard,
 		return a.core.Finish(card, Output{}, fmt.Errorf("%w: external agent %q did not answer before %s", ErrDeadline, a.core.Name, deadline.Format(time.RFC3339Nano)), started, now)
 	case err != nil:
 		r := a.core.Finish(card, Output{}, err, started, now)
-		r.ErrorCode = messages.CodeAgentUnavailable
-		r.ErrorMessage = fmt.Sprintf("external agent %q: %v", a.core.Name, err)
+		r.ErrorCode = messages.CodeAgentLost
+		r.ErrorMessage = fmt.Sprintf("external agent %q went away holding the task (it may have run): %v", a.core.Name, err)
 		return r
 	}
 	var res messages.TaskResult

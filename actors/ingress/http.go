@@ -63,11 +63,12 @@ func (h *HTTP) Start(addr string) error {
 		return fmt.Errorf("ingress: http listen %s: %w", addr, err)
 	}
 	h.ln = ln
-	h.srv = &http.Server{Handler: h.mux, ReadHeaderTimeout: 10 * time.Second}
-	h.done = make(chan struct{})
+	srv := &http.Server{Handler: h.mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	h.srv, h.done = srv, done
 	go func() {
-		defer close(h.done)
-		if err := h.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			h.cfg.Logger.Error("http server stopped", "error", err)
 		}
 	}()
@@ -153,7 +154,7 @@ func StatusOf(r *messages.TaskResult) int {
 		return http.StatusRequestEntityTooLarge
 	case messages.CodeOverloaded:
 		return http.StatusTooManyRequests
-	case messages.CodeDraining, messages.CodeAgentUnavailable:
+	case messages.CodeDraining, messages.CodeAgentUnavailable, messages.CodeAgentLost:
 		return http.StatusServiceUnavailable
 	case messages.CodeDeadlineExceeded:
 		return http.StatusGatewayTimeout

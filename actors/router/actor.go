@@ -87,7 +87,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 		if len(gone) > 0 {
 			a.cfg.Routes.store(snap)
 			for _, e := range gone {
-				ctx.Stop(e.PID)
+				ctx.Poison(e.PID)
 				a.cfg.Logger.Info("external agent expired", "agent", e.Name, "last_seen", e.LastSeen)
 				a.changed("expired", e)
 			}
@@ -108,7 +108,9 @@ func (a *Actor) drop(ctx actor.Context, name, why string) {
 		return
 	}
 	a.cfg.Routes.store(snap)
-	ctx.Stop(e.PID)
+	// Poison, not Stop: tasks already in the proxy's mailbox are answered
+	// (as unavailable, and retried elsewhere) before it stops.
+	ctx.Poison(e.PID)
 	a.cfg.Logger.Info("external agent removed", "agent", name, "reason", why)
 	a.changed(why, e)
 }
@@ -165,7 +167,7 @@ func (a *Actor) register(ctx actor.Context, r *messages.RegisterAgent) *messages
 	snap, err := a.table.Put(entry, a.cfg.Now())
 	if err != nil {
 		if !known {
-			ctx.Stop(entry.PID)
+			ctx.Poison(entry.PID)
 		}
 		ack.ErrorCode, ack.ErrorMessage = messages.CodeRegisterInvalid, err.Error()
 		return ack

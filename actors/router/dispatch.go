@@ -70,9 +70,7 @@ func (d *Dispatcher) Dispatch(card *messages.TaskCard) *messages.TaskResult {
 		return d.finish(card, "", r, received)
 	}
 	res, label := d.route(card, received, "")
-	if res.GetErrorCode() == messages.CodeAgentUnavailable {
-		// NATS had no responder: the task never reached that agent, so
-		// another agent may run it whatever its idempotency.
+	if Retryable(card, res) {
 		if retry, l := d.route(card, received, res.GetAgent()); retry.GetErrorCode() != messages.CodeUnknownCapability {
 			res, label = retry, l
 		}
@@ -137,6 +135,20 @@ func (d *Dispatcher) finish(card *messages.TaskCard, capability string, r *messa
 		}
 	}
 	return r
+}
+
+// Retryable reports whether a failed attempt may be run once more on
+// another agent: always when the task was never delivered (no responder),
+// and when the agent was lost holding it only if the task is idempotent.
+// Nothing non-idempotent runs twice.
+func Retryable(card *messages.TaskCard, res *messages.TaskResult) bool {
+	switch res.GetErrorCode() {
+	case messages.CodeAgentUnavailable:
+		return true
+	case messages.CodeAgentLost:
+		return card.GetIdempotent()
+	}
+	return false
 }
 
 // Drain stops admitting tasks (new ones are REJECTED with E_NODE_DRAINING)

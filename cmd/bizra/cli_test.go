@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bizra/bizra/messages"
+	"github.com/bizra/bizra/runtime"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "bizra-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	binDir = dir
+	for _, pkg := range []string{".", "../example-agent"} {
+		out := filepath.Join(dir, filepath.Base(pkg))
+		if pkg == "." {
+			out = filepath.Join(dir, "bizra")
+		}
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build", pkg, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func bizra(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "bizra"), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// nodeProc is a node running as a separate process of the built binary.
+type nodeProc struct {
+	cmd    *exec.Cmd
+	info   runtime.Info
+	stderr *syncWriter
+	done   chan struct{} // closed when the process has exited
+	err    error         // its exit status, once done is closed
+}
+
+func startNodeProc(t *testing.T, extra ...string) *nodeProc {
+	t.Helper()
+	dir := t.TempDir()
+	args := append([]string{"node", "--data-dir", dir, "--http", "127.0.0.1:0", "--nats-port", "0"}, extra...)
+	cmd := exec.Command(filepath.Join(binDir, "bizra"), args...)
+	p := &nodeProc{cmd: cmd, stderr: &syncWriter{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := runtime.ReadInfo(dir)
+		if err == nil && info.NATSURL != "" {
+			p.info = info
+			return p
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("node exited early: %v\n%s", p.err, p.stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node did not write node.json\n%s", p.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// syncWriter collects a process's output while the test reads it.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	r := bizra(t, "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "bizra ") {
+		t.Fatalf("version: %+v", r)
+	}
+	for _, args := range [][]string{
+		{"task", "send", "--nats", "nats://127.0.0.1:1"},          // no capability
+		{"task", "send", "--capability", "echo", "--bogus"},        // unknown flag
+		{"task", "send", "--capability", "echo", "--timeout", "x"}, // bad duration
+		{"task", "send", "--capability", "bad cap"},
+		{"nosuchcommand"},
+		{"agents", "extra-arg"},
+		{"node", "--nats-port", "5000", "--nats-url", "nats://x"},
+	} {
+		if r := bizra(t, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, r.code, r.stderr)
+		}
+	}
+	// Unreachable NATS is a failure, not a usage error.
+	if r := bizra(t, "task", "send", "--nats", "nats://127.0.0.1:1", "--capability", "echo", "--input", "x"); r.code != 1 {
+		t.Errorf("unreachable: exit %d (%s)", r.code, r.stderr)
+	}
+}
+
+func TestNodeTaskSendAgentsAndSignal(t *testing.T) {
+	p := startNodeProc(t)
+	url := p.info.NATSURL
+
+	r := bizra(t, "task", "send", "--nats", url, "--capability", "echo", "--input", "hello world")
+	if r.code != 0 || r.stdout != "hello world\n" {
+		t.Fatalf("send: %+v", r)
+	}
+	r = bizra(t, "task", "send", "--nats", url, "--capability", "echo", "--input", "hi", "--json", "--timeout", "5s")
+	if r.code != 0 {
+		t.Fatalf("send --json: %+v", r)
+	}
+	var res messages.TaskResult
+	if err := protojson.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("--json output is not protojson: %v\n%s", err, r.stdout)
+	}
+	if res.GetState() != messages.TaskState_TASK_STATE_COMPLETED || string(res.GetOutput()) != "hi" ||
+		!strings.Contains(r.stdout, `"TASK_STATE_COMPLETED"`) || res.GetNodeId() != p.info.NodeID {
+		t.Fatalf("result %v", r.stdout)
+	}
+	r = bizra(t, "task", "send", "--nats", url, "--capability", "nope", "--input", "x", "--json")
+	if r.code != 1 || !strings.Contains(r.stdout, "TASK_STATE_REJECTED") || !strings.Contains(r.stdout, messages.CodeUnknownCapability) {
+		t.Fatalf("unknown capability: %+v", r)
+	}
+	r = bizra(t, "agents", "--nats", url, "--json")
+	var list messages.AgentList
+	if r.code != 0 || protojson.Unmarshal([]byte(r.stdout), &list) != nil || len(list.GetAgents()) != 1 || list.GetAgents()[0].GetName() != "echo-1" {
+		t.Fatalf("agents: %+v", r)
+	}
+	r = bizra(t, "agents", "--nats", url)
+	if r.code != 0 || !strings.Contains(r.stdout, "echo-1") {
+		t.Fatalf("agents table: %+v", r)
+	}
+
+	// An external agent in another process.
+	agent := exec.Command(filepath.Join(binDir, "example-agent"), "--nats", url)
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	agentDone := make(chan error, 1)
+	go func() { agentDone <- agent.Wait() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r = bizra(t, "task", "send", "--nats", url, "--capability", "upper", "--input", "shout")
+		if r.code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("external agent never served: %+v", r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r.stdout != "SHOUT\n" {
+		t.Fatalf("upper: %q", r.stdout)
+	}
+	_ = agent.Process.Signal(syscall.SIGTERM)
+	if err := <-agentDone; err != nil {
+		t.Fatalf("agent exit: %v", err)
+	}
+
+	// SIGTERM drains and exits 0.
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+		if p.err != nil {
+			t.Fatalf("node exit: %v\n%s", p.err, p.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("node did not exit after SIGTERM")
+	}
+	// Every log line is JSON.
+	sc := bufio.NewScanner(strings.NewReader(p.stderr.String()))
+	lines := 0
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", sc.Text())
+		}
+		lines++
+	}
+	if lines == 0 || !strings.Contains(p.stderr.String(), `"node stopped"`) {
+		t.Fatalf("logs:\n%s", p.stderr)
+	}
+}
+
+func TestNodeConfigFile(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "bizra.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+node_id: cfg-node
+agents:
+  - {name: echo-a, kind: echo, capabilities: [say, echo], mailbox: 8}
+  - {name: echo-b, kind: echo, capabilities: [say]}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startNodeProc(t, "--config", cfg)
+	if p.info.NodeID != "cfg-node" {
+		t.Fatalf("node id %q", p.info.NodeID)
+	}
+	r := bizra(t, "task", "send", "--nats", p.info.NATSURL, "--capability", "say", "--input", "x", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"agent"`) {
+		t.Fatalf("send: %+v", r)
+	}
+	// A config error is a usage error.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte("agents: [{name: x, kind: echo, capabilities: [a], mailbox: 0, bogus: 1}]\n"), 0o600)
+	if r := bizra(t, "node", "--data-dir", t.TempDir(), "--config", bad); r.code != 2 || !strings.Contains(r.stderr, "bogus") {
+		t.Fatalf("bad config: %+v", r)
+	}
+}

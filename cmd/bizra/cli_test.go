@@ -136,7 +136,7 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Fatalf("version: %+v", r)
 	}
 	for _, args := range [][]string{
-		{"task", "send", "--nats", "nats://127.0.0.1:1"},          // no capability
+		{"task", "send", "--nats", "nats://127.0.0.1:1"},           // no capability
 		{"task", "send", "--capability", "echo", "--bogus"},        // unknown flag
 		{"task", "send", "--capability", "echo", "--timeout", "x"}, // bad duration
 		{"task", "send", "--capability", "bad cap"},

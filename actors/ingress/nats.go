@@ -152,11 +152,13 @@ func (n *NATS) onTask(m *nats.Msg) {
 	}
 	n.wg.Add(1)
 	n.mu.Unlock()
-	go func() {
-		defer n.wg.Done()
-		defer func() { <-n.sem }()
-		n.respond(m, n.cfg.Dispatcher.Dispatch(card))
-	}()
+	// No goroutine per request: the reply is sent from whichever goroutine
+	// produced the result.
+	n.cfg.Dispatcher.DispatchAsync(card, func(res *messages.TaskResult) {
+		n.respond(m, res)
+		<-n.sem
+		n.wg.Done()
+	})
 }
 
 func (n *NATS) respond(m *nats.Msg, r proto.Message) {

@@ -49,45 +49,72 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 // Dispatch routes card to an agent and waits for its result or its
 // deadline. It always returns a final TaskResult.
 func (d *Dispatcher) Dispatch(card *messages.TaskCard) *messages.TaskResult {
+	ch := make(chan *messages.TaskResult, 1)
+	d.DispatchAsync(card, func(r *messages.TaskResult) { ch <- r })
+	return <-ch
+}
+
+// DispatchAsync routes card to an agent and calls done exactly once with
+// its final TaskResult. done may run on the caller's goroutine (for a task
+// rejected at once) or on the goroutine that answered; it must not block.
+// Nothing waits in between, so ingress needs no goroutine per request.
+func (d *Dispatcher) DispatchAsync(card *messages.TaskCard, done func(*messages.TaskResult)) {
 	received := d.cfg.Now()
 	d.mu.RLock()
 	if d.draining {
 		d.mu.RUnlock()
-		return d.finish(card, "", Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeDraining, "node is draining and takes no new tasks"), received)
+		done(d.finish(card, "", Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeDraining, "node is draining and takes no new tasks"), received))
+		return
 	}
 	d.wg.Add(1)
 	d.mu.RUnlock()
-	defer d.wg.Done()
 	if d.cfg.Metrics != nil {
 		d.cfg.Metrics.InFlight.Inc()
-		defer d.cfg.Metrics.InFlight.Dec()
 	}
-
+	complete := func(label string, r *messages.TaskResult) {
+		r = d.finish(card, label, r, received)
+		if d.cfg.Metrics != nil {
+			d.cfg.Metrics.InFlight.Dec()
+		}
+		d.wg.Done()
+		done(r)
+	}
 	if card.GetId() == "" {
 		card.Id = NewID()
 	}
 	if r := Validate(card, received, d.cfg.MaxPayload, d.cfg.NodeID); r != nil {
-		return d.finish(card, "", r, received)
+		complete("", r)
+		return
 	}
-	res, label := d.route(card, received, "")
-	if Retryable(card, res) {
-		if retry, l := d.route(card, received, res.GetAgent()); retry.GetErrorCode() != messages.CodeUnknownCapability {
-			res, label = retry, l
+	d.route(card, received, "", func(res *messages.TaskResult, label string) {
+		if !Retryable(card, res) {
+			complete(label, res)
+			return
 		}
-	}
-	return d.finish(card, label, res, received)
+		d.route(card, received, res.GetAgent(), func(retry *messages.TaskResult, l string) {
+			if retry.GetErrorCode() == messages.CodeUnknownCapability {
+				complete(label, res) // no other agent: report the first failure
+				return
+			}
+			complete(l, retry)
+		})
+	})
 }
 
-func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude string) (*messages.TaskResult, string) {
+// route sends card to one agent (not exclude) and calls done with its
+// result and the capability label for metrics.
+func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude string, done func(*messages.TaskResult, string)) {
 	snap := d.cfg.Routes.Load()
 	e, err := snap.Acquire(card.GetCapability(), exclude)
 	switch {
 	case errors.Is(err, ErrUnknownCapability):
-		return Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeUnknownCapability,
-			fmt.Sprintf("no agent on node %q has capability %q", d.cfg.NodeID, card.GetCapability())), ""
+		done(Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeUnknownCapability,
+			fmt.Sprintf("no agent on node %q has capability %q", d.cfg.NodeID, card.GetCapability())), "")
+		return
 	case errors.Is(err, ErrOverloaded):
-		return Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeOverloaded,
-			fmt.Sprintf("overloaded: every agent with capability %q has a full mailbox", card.GetCapability())), card.GetCapability()
+		done(Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeOverloaded,
+			fmt.Sprintf("overloaded: every agent with capability %q has a full mailbox", card.GetCapability())), card.GetCapability())
+		return
 	}
 	timeout := d.cfg.DefaultTimeout
 	if dl := card.GetDeadline(); dl != nil {
@@ -98,18 +125,19 @@ func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude 
 		// passed deadline.
 		timeout = time.Millisecond
 	}
-	v, err := d.cfg.System.Root.RequestFuture(e.PID, card, timeout).Result()
-	res, ok := v.(*messages.TaskResult)
-	if err != nil || !ok {
-		msg := fmt.Sprintf("agent %q did not answer within %s", e.Name, timeout)
-		if err != nil && !errors.Is(err, actor.ErrTimeout) {
-			msg = fmt.Sprintf("agent %q: %v", e.Name, err)
+	reply := newReply(d.cfg.System, timeout, func(res *messages.TaskResult, timedOut bool) {
+		if res == nil {
+			msg := fmt.Sprintf("agent %q did not answer within %s", e.Name, timeout)
+			code, state := messages.CodeDeadlineExceeded, messages.TaskState_TASK_STATE_FAILED
+			if !timedOut {
+				msg, code = fmt.Sprintf("agent %q is gone (the task was not delivered)", e.Name), messages.CodeAgentUnavailable
+			}
+			res = Reject(card, d.cfg.NodeID, state, code, msg)
+			res.Agent = e.Name
 		}
-		r := Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_FAILED, messages.CodeDeadlineExceeded, msg)
-		r.Agent = e.Name
-		return r, card.GetCapability()
-	}
-	return res, card.GetCapability()
+		done(res, card.GetCapability())
+	})
+	d.cfg.System.Root.RequestWithCustomSender(e.PID, card, reply.pid)
 }
 
 func (d *Dispatcher) finish(card *messages.TaskCard, capability string, r *messages.TaskResult, received time.Time) *messages.TaskResult {

@@ -1,0 +1,54 @@
+package router
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/bizra/bizra/messages"
+)
+
+// replyProcess receives one agent's answer on behalf of a dispatch. It is a
+// protoactor process (a PID an agent can respond to) that calls its
+// callback exactly once: with the agent's TaskResult, or with nil when the
+// timeout passes first or the agent's PID turned out dead. Unlike a future,
+// nobody blocks on it: the callback runs on the goroutine that answered.
+type replyProcess struct {
+	system *actor.ActorSystem
+	pid    *actor.PID
+	timer  *time.Timer
+	done   atomic.Bool
+	fn     func(res *messages.TaskResult, timedOut bool)
+}
+
+func newReply(system *actor.ActorSystem, timeout time.Duration, fn func(*messages.TaskResult, bool)) *replyProcess {
+	p := &replyProcess{system: system, fn: fn}
+	pid, _ := system.ProcessRegistry.Add(p, "dispatch$"+system.ProcessRegistry.NextId())
+	p.pid = pid
+	p.timer = time.AfterFunc(timeout, func() { p.finish(nil, true) })
+	return p
+}
+
+func (p *replyProcess) finish(res *messages.TaskResult, timedOut bool) {
+	if !p.done.CompareAndSwap(false, true) {
+		return
+	}
+	p.timer.Stop()
+	p.system.ProcessRegistry.Remove(p.pid)
+	p.fn(res, timedOut)
+}
+
+// SendUserMessage implements actor.Process.
+func (p *replyProcess) SendUserMessage(_ *actor.PID, message any) {
+	message = actor.UnwrapEnvelopeMessage(message)
+	res, _ := message.(*messages.TaskResult)
+	// Anything else (a DeadLetterResponse: the agent's PID is gone) ends the
+	// wait without a result.
+	p.finish(res, false)
+}
+
+// SendSystemMessage implements actor.Process.
+func (p *replyProcess) SendSystemMessage(*actor.PID, any) {}
+
+// Stop implements actor.Process.
+func (p *replyProcess) Stop(*actor.PID) { p.finish(nil, false) }

@@ -579,3 +579,25 @@ func TestNodeInfoAndStableID(t *testing.T) {
 		t.Fatalf("id changed across restarts: %s → %s", n.NodeID(), n2.NodeID())
 	}
 }
+
+func TestSecondNodeOnExistingNATS(t *testing.T) {
+	a := startNode(t, testConfig(t), nil)
+	cfg := testConfig(t)
+	cfg.NodeID = "second"
+	cfg.NATS.URL = a.NATSURL()
+	b := startNode(t, cfg, nil)
+	if b.NATSURL() != a.NATSURL() {
+		t.Fatalf("b uses %s", b.NATSURL())
+	}
+	nc := connect(t, a)
+	served := map[string]int{}
+	for i := 0; i < 40; i++ {
+		res := send(t, nc, "bizra.task.echo", &messages.TaskCard{Input: []byte("x")})
+		wantState(t, res, messages.TaskState_TASK_STATE_COMPLETED, "")
+		served[res.GetNodeId()]++
+	}
+	// The queue group spreads tasks over both nodes.
+	if served["test-node"] == 0 || served["second"] == 0 {
+		t.Fatalf("served %v", served)
+	}
+}

@@ -16,6 +16,6 @@ func newRootCmd() *cobra.Command {
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newNodeCmd(), newTaskCmd(), newAgentsCmd(), newVersionCmd())
+	root.AddCommand(newNodeCmd(), newTaskCmd(), newAgentsCmd(), newGateCmd(), newVersionCmd())
 	return root
 }

@@ -15,8 +15,10 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/bizra/bizra/actors/agent"
+	"github.com/bizra/bizra/actors/gate"
 	"github.com/bizra/bizra/actors/ingress"
 	"github.com/bizra/bizra/actors/router"
+	"github.com/bizra/bizra/actors/shell"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +44,8 @@ type Node struct {
 	metrics *router.Metrics
 	natsIn  *ingress.NATS
 	httpIn  *ingress.HTTP
+
+	decisions *gate.Log
 
 	stopOnce sync.Once
 	drained  bool
@@ -82,7 +86,16 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	g, err := gate.New(gate.DefaultConfig())
+	if err != nil {
+		return nil, fmt.Errorf("%w: gate: %w", ErrInvalidConfig, err)
+	}
+	decisions, err := gate.OpenLog(gate.LogConfig{Path: filepath.Join(cfg.DataDir, "logs", "fate_gate.jsonl"), MaxBytes: 10 << 20, MaxFiles: 5})
+	if err != nil {
+		return nil, fmt.Errorf("%w: decision log: %w", ErrInvalidConfig, err)
+	}
 	kinds := agent.BuiltinKinds()
+	kinds["shell"] = shell.Factory(g, decisions, filepath.Join(cfg.DataDir, "sandbox"))
 	for _, o := range opts {
 		for k, f := range o.Kinds {
 			kinds[k] = f
@@ -93,12 +106,17 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		spec := agent.Spec{Name: a.Name, Kind: a.Kind, Capabilities: a.Capabilities, Mailbox: a.Mailbox, Options: a.Options}
 		h, err := kinds.Build(spec)
 		if err != nil {
-			return nil, fmt.Errorf("%w: agents[%d].kind: %w", ErrInvalidConfig, i, err)
+			_ = decisions.Close()
+			field := "options"
+			if errors.Is(err, agent.ErrUnknownKind) {
+				field = "kind"
+			}
+			return nil, fmt.Errorf("%w: agents[%d].%s: %w", ErrInvalidConfig, i, field, err)
 		}
 		prepared = append(prepared, agent.Prepared{Spec: spec, Handler: h})
 	}
 	log = log.With("node", cfg.NodeID)
-	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: prometheus.NewRegistry()}
+	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: prometheus.NewRegistry(), decisions: decisions}
 	defer func() {
 		if err != nil {
 			n.shutdown()
@@ -229,6 +247,9 @@ func (n *Node) shutdown() {
 	if n.ns != nil {
 		n.ns.Shutdown()
 		n.ns.WaitForShutdown()
+	}
+	if n.decisions != nil {
+		_ = n.decisions.Close()
 	}
 	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
 }

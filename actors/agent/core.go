@@ -39,7 +39,18 @@ func (c *Core) Begin(card *messages.TaskCard, now time.Time) *messages.TaskResul
 // Finish turns the handler's outcome into the task's result.
 func (c *Core) Finish(card *messages.TaskCard, out Output, err error, started, now time.Time) *messages.TaskResult {
 	r := c.result(card, started, now)
+	var rej *RejectError
+	var fail *FailError
 	switch {
+	case errors.As(err, &rej):
+		c.Failed.Add(1)
+		r.State = messages.TaskState_TASK_STATE_REJECTED
+		r.ErrorCode, r.ErrorMessage = rej.Code, rej.Message
+	case errors.As(err, &fail):
+		c.Failed.Add(1)
+		r.State = messages.TaskState_TASK_STATE_FAILED
+		r.ErrorCode, r.ErrorMessage = fail.Code, fail.Message
+		r.Output, r.MediaType = out.Data, out.MediaType
 	case err == nil:
 		c.Completed.Add(1)
 		r.State = messages.TaskState_TASK_STATE_COMPLETED

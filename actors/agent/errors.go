@@ -12,3 +12,21 @@ var (
 	// ErrInvalidBackoff is returned by Backoff.Validate.
 	ErrInvalidBackoff = errors.New("agent: invalid backoff")
 )
+
+// RejectError is returned by a handler that refuses a task without running
+// it (a gate block, say). The task ends REJECTED with Code.
+type RejectError struct {
+	Code    string
+	Message string
+}
+
+func (e *RejectError) Error() string { return e.Code + ": " + e.Message }
+
+// FailError is returned by a handler whose task ran and failed with a
+// specific code (instead of the generic E_AGENT_FAILED).
+type FailError struct {
+	Code    string
+	Message string
+}
+
+func (e *FailError) Error() string { return e.Code + ": " + e.Message }

@@ -17,12 +17,15 @@ import (
 	"github.com/bizra/bizra/actors/agent"
 	"github.com/bizra/bizra/actors/gate"
 	"github.com/bizra/bizra/actors/ingress"
+	"github.com/bizra/bizra/actors/ntu"
 	"github.com/bizra/bizra/actors/router"
 	"github.com/bizra/bizra/actors/shell"
+	"github.com/bizra/bizra/messages"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/protobuf/proto"
 )
 
 // Version is the node's version, set at build time with
@@ -137,6 +140,8 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	agentsPID := actor.NewPID(n.system.Address(), rootName+"/agents")
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
 		return &rootActor{
+			ntu: ntu.Monitors(ntu.MonitorsConfig{NodeID: cfg.NodeID, Config: ntu.DefaultConfig(),
+				Logger: log.With("component", "ntu"), Publish: n.publishAnomaly}),
 			router: router.NewActor(router.ActorConfig{
 				NodeID: cfg.NodeID, Agents: agentsPID, Routes: n.routes,
 				Heartbeat: cfg.External.Heartbeat, Misses: cfg.External.Misses,
@@ -162,6 +167,10 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	n.disp = router.NewDispatcher(router.DispatcherConfig{
 		NodeID: cfg.NodeID, System: n.system, Routes: n.routes,
 		MaxPayload: cfg.Limits.MaxPayload, DefaultTimeout: cfg.Limits.TaskTimeout, Metrics: n.metrics,
+		// The pipeline of seed §3.1, in order.
+		Stages: []router.Stage{
+			&ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second},
+		},
 	})
 	icfg := ingress.Config{
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
@@ -252,6 +261,20 @@ func (n *Node) shutdown() {
 		_ = n.decisions.Close()
 	}
 	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
+}
+
+// SubjectNTUAnomaly carries every NTU anomaly the node's monitors raise.
+const SubjectNTUAnomaly = "bizra.ntu.anomaly"
+
+func (n *Node) publishAnomaly(a *messages.NtuAnomaly) {
+	n.metrics.Anomalies.WithLabelValues(a.GetAgent()).Inc()
+	data, err := proto.Marshal(a)
+	if err == nil {
+		err = n.nc.Publish(SubjectNTUAnomaly, data)
+	}
+	if err != nil {
+		n.log.Warn("anomaly not published", "error", err)
+	}
 }
 
 func (n *Node) writeInfo() error {

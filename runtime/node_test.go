@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -641,5 +642,49 @@ func TestShellAgentRunsOnlyGatedCommands(t *testing.T) {
 				t.Errorf("log line lacks %q: %s", k, l)
 			}
 		}
+	}
+}
+
+func TestNTUPublishesAnomalyWhenAnAgentStartsFailing(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Agents = []runtime.AgentConfig{{Name: "flaky", Kind: "flaky", Capabilities: []string{"flaky"}, Mailbox: 8}}
+	n := startNode(t, cfg, agent.Kinds{"flaky": func(agent.Spec) (agent.Handler, error) {
+		return agent.HandlerFunc(func(_ context.Context, c *messages.TaskCard) (agent.Output, error) {
+			if string(c.GetInput()) == "fail" {
+				return agent.Output{}, errors.New("refused")
+			}
+			return agent.Output{Data: c.GetInput()}, nil
+		}), nil
+	}})
+	nc := connect(t, n)
+	anomalies := make(chan *messages.NtuAnomaly, 16)
+	sub, err := nc.Subscribe(runtime.SubjectNTUAnomaly, func(m *nats.Msg) {
+		var a messages.NtuAnomaly
+		if proto.Unmarshal(m.Data, &a) == nil {
+			anomalies <- &a
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	_ = nc.Flush()
+	for i := 0; i < 6; i++ {
+		wantState(t, send(t, nc, "bizra.task.flaky", &messages.TaskCard{Input: []byte("ok")}), messages.TaskState_TASK_STATE_COMPLETED, "")
+	}
+	select {
+	case a := <-anomalies:
+		t.Fatalf("anomaly while healthy: %v", a)
+	default:
+	}
+	res := send(t, nc, "bizra.task.flaky", &messages.TaskCard{Id: "bad-1", Input: []byte("fail"), SessionId: "s9"})
+	wantState(t, res, messages.TaskState_TASK_STATE_FAILED, messages.CodeAgentFailed)
+	select {
+	case a := <-anomalies:
+		if a.GetAgent() != "flaky" || a.GetTaskId() != "bad-1" || a.GetSessionId() != "s9" || !slices.Contains(a.GetAnomalies(), "outlier") || a.GetValue() != 0 {
+			t.Fatalf("anomaly %v", a)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no anomaly published")
 	}
 }

@@ -12,6 +12,7 @@ const rootName = "bizra"
 type rootActor struct {
 	router actor.Producer
 	agents *actor.Props
+	ntu    *actor.Props
 
 	agentsPID *actor.PID
 }
@@ -31,6 +32,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			panic(err)
 		}
 		r.agentsPID = pid
+		if _, err := ctx.SpawnNamed(r.ntu, "ntu"); err != nil {
+			panic(err)
+		}
 	case *agent.Ready:
 		// Reaches the agents supervisor after its Started has run, that is
 		// after every configured agent is routable.

@@ -76,3 +76,14 @@ type Effect struct {
 
 // Anomalous reports whether the effect carries any anomaly.
 func (e Effect) Anomalous() bool { return e.Anomalies != 0 }
+
+// Names lists the set kinds.
+func (a Anomaly) Names() []string {
+	var out []string
+	for i, name := range anomalyNames {
+		if a&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -25,7 +25,9 @@ type DispatcherConfig struct {
 	DefaultTimeout time.Duration
 	// Metrics, when set, records every result.
 	Metrics *Metrics
-	Now     func() time.Time
+	// Stages run around routing, in order (see Stage).
+	Stages []Stage
+	Now    func() time.Time
 }
 
 // Dispatcher takes TaskCards from ingress to agents and returns their
@@ -73,6 +75,12 @@ func (d *Dispatcher) DispatchAsync(card *messages.TaskCard, done func(*messages.
 	}
 	complete := func(label string, r *messages.TaskResult) {
 		r = d.finish(card, label, r, received)
+		if len(d.cfg.Stages) > 0 {
+			now := d.cfg.Now()
+			for i := len(d.cfg.Stages) - 1; i >= 0; i-- {
+				d.cfg.Stages[i].After(card, r, now.Sub(received), now)
+			}
+		}
 		if d.cfg.Metrics != nil {
 			d.cfg.Metrics.InFlight.Dec()
 		}
@@ -85,6 +93,15 @@ func (d *Dispatcher) DispatchAsync(card *messages.TaskCard, done func(*messages.
 	if r := Validate(card, received, d.cfg.MaxPayload, d.cfg.NodeID); r != nil {
 		complete("", r)
 		return
+	}
+	for _, st := range d.cfg.Stages {
+		if r := st.Before(card, received); r != nil {
+			if r.NodeId == "" {
+				r.NodeId = d.cfg.NodeID
+			}
+			complete("", r)
+			return
+		}
 	}
 	d.route(card, received, "", func(res *messages.TaskResult, label string) {
 		if !Retryable(card, res) {

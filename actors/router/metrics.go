@@ -12,7 +12,9 @@ type Metrics struct {
 	Errors   *prometheus.CounterVec
 	InFlight prometheus.Gauge
 	Restarts *prometheus.CounterVec
-	routes   *Routes
+	// Anomalies counts NTU anomalies by agent.
+	Anomalies *prometheus.CounterVec
+	routes    *Routes
 }
 
 // NewMetrics creates the routing metrics and registers them with reg.
@@ -40,9 +42,13 @@ func NewMetrics(reg prometheus.Registerer, routes *Routes) *Metrics {
 			Name: "bizra_agent_restarts_total",
 			Help: "Agent restarts after a crash, by agent.",
 		}, []string{"agent"}),
+		Anomalies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bizra_ntu_anomalies_total",
+			Help: "Anomalies raised by NTU monitors, by agent.",
+		}, []string{"agent"}),
 		routes: routes,
 	}
-	reg.MustRegister(m.Tasks, m.Duration, m.Errors, m.InFlight, m.Restarts, &saturation{routes: routes})
+	reg.MustRegister(m.Tasks, m.Duration, m.Errors, m.InFlight, m.Restarts, m.Anomalies, &saturation{routes: routes})
 	return m
 }
 

@@ -285,3 +285,50 @@ func TestGateCheck(t *testing.T) {
 		t.Fatalf("missing --tool: %+v", r)
 	}
 }
+
+func TestModelGenInspectInfer(t *testing.T) {
+	dir := t.TempDir()
+	for _, arch := range []string{"llama", "qwen2"} {
+		path := filepath.Join(dir, arch+".gguf")
+		if r := bizra(t, "model", "gen-tiny", "--arch", arch, "--quant", "q8_0", "--seed", "7", path); r.code != 0 {
+			t.Fatalf("gen-tiny: %+v", r)
+		}
+		r := bizra(t, "model", "inspect", path, "--json")
+		var info map[string]any
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &info) != nil {
+			t.Fatalf("inspect: %+v", r)
+		}
+		if !strings.Contains(r.stdout, arch) || !strings.Contains(r.stdout, "Q8_0") {
+			t.Fatalf("inspect lacks arch or type: %s", r.stdout)
+		}
+		var outs [2]map[string]any
+		for i := range outs {
+			r = bizra(t, "infer", "--model", path, "--prompt", "the cat", "--max-tokens", "6", "--backend", "cpu", "--json")
+			if r.code != 0 || json.Unmarshal([]byte(r.stdout), &outs[i]) != nil {
+				t.Fatalf("infer: %+v", r)
+			}
+		}
+		ids, ok := outs[0]["token_ids"].([]any)
+		if !ok || len(ids) == 0 || len(ids) > 6 || outs[0]["tokens_per_second"] == nil {
+			t.Fatalf("infer output %v", outs[0])
+		}
+		if fmt.Sprint(outs[0]["token_ids"]) != fmt.Sprint(outs[1]["token_ids"]) {
+			t.Fatalf("greedy decoding differs between runs: %v vs %v", outs[0]["token_ids"], outs[1]["token_ids"])
+		}
+	}
+	for _, args := range [][]string{
+		{"model", "gen-tiny", "--arch", "gpt5", filepath.Join(dir, "x.gguf")},
+		{"model", "gen-tiny"},
+		{"infer", "--prompt", "x"},
+		{"infer", "--model", filepath.Join(dir, "llama.gguf"), "--prompt", "x", "--backend", "tpu"},
+	} {
+		if r := bizra(t, args...); r.code != 2 {
+			t.Errorf("%v: exit %d (%s)", args, r.code, r.stderr)
+		}
+	}
+	junk := filepath.Join(dir, "junk.gguf")
+	_ = os.WriteFile(junk, []byte("GGUF not really"), 0o600)
+	if r := bizra(t, "model", "inspect", junk); r.code != 1 || !strings.Contains(r.stderr, "gguf") {
+		t.Fatalf("junk: %+v", r)
+	}
+}

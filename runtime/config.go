@@ -11,6 +11,7 @@ import (
 
 	"github.com/bizra/bizra/actors/agent"
 	"github.com/bizra/bizra/actors/router"
+	"github.com/bizra/bizra/messages/pci"
 	"gopkg.in/yaml.v3"
 )
 
@@ -38,6 +39,20 @@ type Config struct {
 	External ExternalConfig `yaml:"external"`
 	// Supervision governs restarts of crashed agents.
 	Supervision agent.Backoff `yaml:"supervision"`
+	// Trust governs signed PCI envelopes.
+	Trust TrustConfig `yaml:"trust"`
+}
+
+// TrustConfig is the node's trust policy for enveloped requests.
+type TrustConfig struct {
+	// RequireEnvelope rejects bare TaskCards on NATS (R005): every card
+	// must arrive in a signed PCI envelope.
+	RequireEnvelope bool `yaml:"require_envelope"`
+	// Allow lists the signer keys ("ed25519:…") the node accepts; empty
+	// accepts any valid signer and records its identity.
+	Allow []string `yaml:"allow"`
+	// ResultTTL is the lifetime of the node's signed results.
+	ResultTTL time.Duration `yaml:"result_ttl"`
 }
 
 // NATSConfig chooses the NATS the node uses.
@@ -109,6 +124,7 @@ func DefaultConfig() Config {
 		Agents:       []AgentConfig{{Name: "echo-1", Kind: "echo", Capabilities: []string{"echo"}, Mailbox: DefaultMailbox}},
 		External:     ExternalConfig{Heartbeat: 5 * time.Second, Misses: 3, Mailbox: 64},
 		Supervision:  agent.DefaultBackoff(),
+		Trust:        TrustConfig{ResultTTL: 5 * time.Minute},
 	}
 }
 
@@ -179,6 +195,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.Supervision.Validate(); err != nil {
 		return bad("supervision", "%v", err)
+	}
+	if c.Trust.ResultTTL <= 0 || c.Trust.ResultTTL > 10*time.Minute {
+		return bad("trust.result_ttl", "%s must be in (0, 10m]", c.Trust.ResultTTL)
+	}
+	for i, id := range c.Trust.Allow {
+		if _, err := pci.ParsePublicKeyID(id); err != nil {
+			return bad(fmt.Sprintf("trust.allow[%d]", i), "%v", err)
+		}
 	}
 	seen := map[string]bool{}
 	for i, a := range c.Agents {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 	"github.com/bizra/bizra/actors/router"
 	"github.com/bizra/bizra/actors/shell"
 	"github.com/bizra/bizra/messages"
+	"github.com/bizra/bizra/messages/pci"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +51,7 @@ type Node struct {
 	httpIn  *ingress.HTTP
 
 	decisions *gate.Log
+	key       ed25519.PrivateKey
 
 	stopOnce sync.Once
 	drained  bool
@@ -59,6 +62,7 @@ type Info struct {
 	NodeID    string    `json:"node_id"`
 	HTTP      string    `json:"http"`
 	NATSURL   string    `json:"nats_url"`
+	Key       string    `json:"key"`
 	PID       int       `json:"pid"`
 	Version   string    `json:"version"`
 	StartedAt time.Time `json:"started_at"`
@@ -97,6 +101,25 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: decision log: %w", ErrInvalidConfig, err)
 	}
+	key, err := pci.LoadOrCreateKey(filepath.Join(cfg.DataDir, "keys", "node.key"))
+	if err != nil {
+		_ = decisions.Close()
+		return nil, fmt.Errorf("%w: node key: %w", ErrInvalidConfig, err)
+	}
+	vcfg := pci.DefaultConfig()
+	if len(cfg.Trust.Allow) > 0 {
+		keys := make([]ed25519.PublicKey, 0, len(cfg.Trust.Allow))
+		for _, id := range cfg.Trust.Allow {
+			k, _ := pci.ParsePublicKeyID(id) // checked by Validate
+			keys = append(keys, k)
+		}
+		vcfg.Trust = pci.Allowlist(keys...)
+	}
+	verifier, err := pci.NewVerifier(vcfg)
+	if err != nil {
+		_ = decisions.Close()
+		return nil, fmt.Errorf("%w: trust: %w", ErrInvalidConfig, err)
+	}
 	kinds := agent.BuiltinKinds()
 	kinds["shell"] = shell.Factory(g, decisions, filepath.Join(cfg.DataDir, "sandbox"))
 	for _, o := range opts {
@@ -119,7 +142,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		prepared = append(prepared, agent.Prepared{Spec: spec, Handler: h})
 	}
 	log = log.With("node", cfg.NodeID)
-	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: prometheus.NewRegistry(), decisions: decisions}
+	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: prometheus.NewRegistry(), decisions: decisions, key: key}
 	defer func() {
 		if err != nil {
 			n.shutdown()
@@ -169,12 +192,15 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		MaxPayload: cfg.Limits.MaxPayload, DefaultTimeout: cfg.Limits.TaskTimeout, Metrics: n.metrics,
 		// The pipeline of seed §3.1, in order.
 		Stages: []router.Stage{
+			&gate.TaskStage{Gate: g, Log: decisions},
 			&ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second},
 		},
 	})
 	icfg := ingress.Config{
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
 		Dispatcher: n.disp, Routes: n.routes, System: n.system, Router: routerPID,
+		Governance: &ingress.Governance{Verifier: verifier, Key: key, Gate: g,
+			ResultTTL: cfg.Trust.ResultTTL, RequireEnvelope: cfg.Trust.RequireEnvelope},
 		Logger: log.With("component", "ingress"),
 	}
 	n.natsIn = ingress.NewNATS(icfg, n.nc)
@@ -192,9 +218,13 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		return n, err
 	}
 	log.Info("node ready", "http", n.HTTPAddr(), "nats", n.natsURL, "embedded_nats", n.ns != nil,
+		"key", pci.PublicKeyID(n.PublicKey()), "require_envelope", cfg.Trust.RequireEnvelope,
 		"agents", len(prepared), "version", Version)
 	return n, nil
 }
+
+// PublicKey is the node's identity key; its results are signed with it.
+func (n *Node) PublicKey() ed25519.PublicKey { return n.key.Public().(ed25519.PublicKey) }
 
 // NodeID is the node's id.
 func (n *Node) NodeID() string { return n.cfg.NodeID }
@@ -278,7 +308,7 @@ func (n *Node) publishAnomaly(a *messages.NtuAnomaly) {
 }
 
 func (n *Node) writeInfo() error {
-	info := Info{NodeID: n.cfg.NodeID, HTTP: n.HTTPAddr(), NATSURL: n.natsURL, PID: os.Getpid(),
+	info := Info{NodeID: n.cfg.NodeID, HTTP: n.HTTPAddr(), NATSURL: n.natsURL, Key: pci.PublicKeyID(n.PublicKey()), PID: os.Getpid(),
 		Version: Version, StartedAt: time.Now().UTC()}
 	data, _ := json.MarshalIndent(info, "", "  ")
 	return writeFileAtomic(filepath.Join(n.cfg.DataDir, "node.json"), append(data, '\n'), 0o600)

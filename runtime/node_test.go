@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +21,10 @@ import (
 
 	"github.com/bizra/bizra/actors/agent"
 	"github.com/bizra/bizra/actors/agentkit"
+	"github.com/bizra/bizra/actors/gate"
+	"github.com/bizra/bizra/actors/ingress"
 	"github.com/bizra/bizra/messages"
+	"github.com/bizra/bizra/messages/pci"
 	"github.com/bizra/bizra/runtime"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -266,13 +270,13 @@ func grep(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
-// gateKind blocks every task until release is closed.
-type gate struct {
+// holdGate blocks every task until release is closed.
+type holdGate struct {
 	release chan struct{}
 	started atomic.Int32
 }
 
-func (g *gate) kind(agent.Spec) (agent.Handler, error) {
+func (g *holdGate) kind(agent.Spec) (agent.Handler, error) {
 	return agent.HandlerFunc(func(ctx context.Context, c *messages.TaskCard) (agent.Output, error) {
 		g.started.Add(1)
 		select {
@@ -288,7 +292,7 @@ func TestBackpressureRejectsOverloadedBurst(t *testing.T) {
 	const mailbox, burst = 4, 20
 	cfg := testConfig(t)
 	cfg.Agents = []runtime.AgentConfig{{Name: "slow", Kind: "gate", Capabilities: []string{"slow"}, Mailbox: mailbox}}
-	g := &gate{release: make(chan struct{})}
+	g := &holdGate{release: make(chan struct{})}
 	n := startNode(t, cfg, agent.Kinds{"gate": g.kind})
 	nc := connect(t, n)
 
@@ -350,7 +354,7 @@ func TestBackpressureRejectsOverloadedBurst(t *testing.T) {
 func TestDeadlineHonoured(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Agents = []runtime.AgentConfig{{Name: "slow", Kind: "gate", Capabilities: []string{"slow"}, Mailbox: 4}}
-	g := &gate{release: make(chan struct{})}
+	g := &holdGate{release: make(chan struct{})}
 	defer close(g.release)
 	n := startNode(t, cfg, agent.Kinds{"gate": g.kind})
 	nc := connect(t, n)
@@ -369,7 +373,7 @@ func TestDeadlineHonoured(t *testing.T) {
 func TestDrainFinishesInFlightAndRejectsNew(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Agents = []runtime.AgentConfig{{Name: "slow", Kind: "gate", Capabilities: []string{"slow"}, Mailbox: 4}}
-	g := &gate{release: make(chan struct{})}
+	g := &holdGate{release: make(chan struct{})}
 	n := startNode(t, cfg, agent.Kinds{"gate": g.kind})
 	d := n.Dispatcher()
 	inflight := make(chan *messages.TaskResult, 1)
@@ -686,5 +690,107 @@ func TestNTUPublishesAnomalyWhenAnAgentStartsFailing(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no anomaly published")
+	}
+}
+
+// sealed envelopes a card as a client would send it: with an id, a trace
+// id and a creation time (a bare 3-byte card carries too little signal to
+// pass the SNR check, as it should).
+func sealed(t *testing.T, key ed25519.PrivateKey, card *messages.TaskCard, now time.Time, ttl time.Duration) []byte {
+	t.Helper()
+	if card.Id == "" {
+		card.Id = fmt.Sprintf("card-%d", now.UnixNano())
+	}
+	card.TraceId, card.CreatedAt = "trace-"+card.Id, timestamppb.New(now)
+	payload, _ := proto.Marshal(card)
+	env, err := pci.Seal(key, messages.AgentType_AGENT_TYPE_USER, ingress.PayloadTaskCard, payload, 1, pci.SNR(payload), ttl, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := proto.Marshal(env)
+	return data
+}
+
+func requestEnveloped(t *testing.T, nc *nats.Conn, data []byte) (*messages.TaskResult, *messages.Envelope) {
+	t.Helper()
+	req := nats.NewMsg("bizra.task.echo")
+	req.Header.Set(ingress.HeaderEnvelope, "v1")
+	req.Data = data
+	msg, err := nc.RequestMsg(req, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Header.Get(ingress.HeaderEnvelope) == "" {
+		t.Fatal("enveloped request answered without an envelope")
+	}
+	res, env, err := ingress.OpenResult(msg.Data, time.Now())
+	if err != nil {
+		t.Fatalf("result envelope: %v", err)
+	}
+	return res, env
+}
+
+func TestEnvelopedTasksAreVerifiedAndResultsSigned(t *testing.T) {
+	cfg := testConfig(t)
+	n := startNode(t, cfg, nil)
+	nc := connect(t, n)
+	_, key, _ := ed25519.GenerateKey(nil)
+	now := time.Now()
+
+	good := sealed(t, key, &messages.TaskCard{Id: "e1", Input: []byte("signed hello"), SessionId: "s"}, now, time.Minute)
+	res, env := requestEnveloped(t, nc, good)
+	wantState(t, res, messages.TaskState_TASK_STATE_COMPLETED, "")
+	if string(res.GetOutput()) != "signed hello" || !bytes.Equal(env.GetSignerPublicKey(), n.PublicKey()) {
+		t.Fatalf("result %v signed by %x", res, env.GetSignerPublicKey())
+	}
+	if env.GetIhsanScore() < 0.95 || env.GetIhsanScore() > 1 {
+		t.Fatalf("ihsan %v", env.GetIhsanScore())
+	}
+	// The same envelope again is a replay.
+	res, _ = requestEnveloped(t, nc, good)
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, "R001")
+	// Expired, from the future, tampered, malformed.
+	res, _ = requestEnveloped(t, nc, sealed(t, key, &messages.TaskCard{Input: []byte("old")}, now.Add(-2*time.Minute), time.Minute))
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, "R001")
+	res, _ = requestEnveloped(t, nc, sealed(t, key, &messages.TaskCard{Input: []byte("future")}, now.Add(time.Minute), time.Minute))
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, "R001")
+	var e messages.Envelope
+	_ = proto.Unmarshal(sealed(t, key, &messages.TaskCard{Input: []byte("tamper")}, now, time.Minute), &e)
+	e.Payload[len(e.Payload)-1] ^= 1
+	tampered, _ := proto.Marshal(&e)
+	res, _ = requestEnveloped(t, nc, tampered)
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, "R002")
+	res, _ = requestEnveloped(t, nc, []byte{0xff, 0x01})
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, "R005")
+	// The node measures SNR itself: a near-empty card claiming 1 is refused.
+	tiny, _ := proto.Marshal(&messages.TaskCard{Input: []byte("x")})
+	tenv, err := pci.Seal(key, messages.AgentType_AGENT_TYPE_USER, ingress.PayloadTaskCard, tiny, 1, 1, time.Minute, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tdata, _ := proto.Marshal(tenv)
+	res, _ = requestEnveloped(t, nc, tdata)
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, "R004")
+	// A card carrying a credential is scored below the ihsan threshold by
+	// the node's gate even when its sender claims 1.
+	res, _ = requestEnveloped(t, nc, sealed(t, key, &messages.TaskCard{Input: []byte("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")}, now, time.Minute))
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, gate.CodeBlocked)
+}
+
+func TestTrustPolicy(t *testing.T) {
+	_, trusted, _ := ed25519.GenerateKey(nil)
+	_, stranger, _ := ed25519.GenerateKey(nil)
+	cfg := testConfig(t)
+	cfg.Trust.RequireEnvelope = true
+	cfg.Trust.Allow = []string{pci.PublicKeyID(trusted.Public().(ed25519.PublicKey))}
+	n := startNode(t, cfg, nil)
+	nc := connect(t, n)
+	wantState(t, send(t, nc, "bizra.task.echo", &messages.TaskCard{Input: []byte("bare")}), messages.TaskState_TASK_STATE_REJECTED, "R005")
+	res, _ := requestEnveloped(t, nc, sealed(t, stranger, &messages.TaskCard{Input: []byte("x")}, time.Now(), time.Minute))
+	wantState(t, res, messages.TaskState_TASK_STATE_REJECTED, "R002")
+	res, _ = requestEnveloped(t, nc, sealed(t, trusted, &messages.TaskCard{Input: []byte("x")}, time.Now(), time.Minute))
+	wantState(t, res, messages.TaskState_TASK_STATE_COMPLETED, "")
+	if cfg.Trust.Allow[0] = "ed25519:nonsense"; !errors.Is(cfg.Validate(), runtime.ErrInvalidConfig) {
+		t.Fatal("bad allow entry accepted")
 	}
 }

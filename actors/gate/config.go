@@ -13,6 +13,10 @@ const (
 	ToolWrite    = "Write"
 	ToolEdit     = "Edit"
 	ToolWebFetch = "WebFetch"
+	// ToolTask is a TaskCard as a whole: its input is scanned for secrets
+	// (a card carrying credentials loses Fidelity). Its composite score is
+	// the ihsan score of the card's envelope.
+	ToolTask = "Task"
 )
 
 // Weights are the exponents of the weighted geometric mean that combines the

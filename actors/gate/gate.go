@@ -113,6 +113,8 @@ func (g *Gate) findings(req Request) []Finding {
 		fs = checkWrite(req.Input, g.cfg.Content)
 	case ToolWebFetch:
 		fs = g.web.check(req.Input.URL)
+	case ToolTask:
+		fs = scanSecrets(req.Input.Content, g.cfg.Content)
 	}
 	return append(fs, g.contextFindings(req.Context)...)
 }

@@ -39,7 +39,10 @@ type Config struct {
 	System        *actor.ActorSystem
 	// Router receives registrations and heartbeats of external agents.
 	Router *actor.PID
-	Logger *slog.Logger
+	// Governance opens enveloped cards and signs results (nil: bare
+	// protobuf only).
+	Governance *Governance
+	Logger     *slog.Logger
 }
 
 // NATS serves the node's subjects on a NATS connection.
@@ -131,15 +134,35 @@ func (n *NATS) onTask(m *nats.Msg) {
 	if m.Subject == SubjectTask {
 		capability = ""
 	}
-	card, reject := DecodeTaskCard(m.Data, capability, n.cfg.MaxPayload, n.cfg.NodeID)
+	gov := n.cfg.Governance
+	enveloped := gov != nil && m.Header.Get(HeaderEnvelope) != ""
+	reply := func(card *messages.TaskCard, res *messages.TaskResult) {
+		if enveloped {
+			n.respondSealed(m, card, res)
+			return
+		}
+		n.respond(m, res)
+	}
+	var (
+		card   *messages.TaskCard
+		reject *messages.TaskResult
+	)
+	switch {
+	case enveloped:
+		card, reject = gov.OpenCard(m.Data, capability, n.cfg.MaxPayload, n.cfg.NodeID, time.Now())
+	case gov != nil && gov.RequireEnvelope:
+		reject = gov.RejectUnsigned(n.cfg.NodeID)
+	default:
+		card, reject = DecodeTaskCard(m.Data, capability, n.cfg.MaxPayload, n.cfg.NodeID)
+	}
 	if reject != nil {
-		n.respond(m, reject)
+		reply(nil, reject)
 		return
 	}
 	select {
 	case n.sem <- struct{}{}:
 	default:
-		n.respond(m, router.Reject(card, n.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeOverloaded,
+		reply(card, router.Reject(card, n.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeOverloaded,
 			fmt.Sprintf("overloaded: %d requests in progress", n.cfg.MaxConcurrent)))
 		return
 	}
@@ -147,7 +170,7 @@ func (n *NATS) onTask(m *nats.Msg) {
 	if n.done {
 		n.mu.Unlock()
 		<-n.sem
-		n.respond(m, router.Reject(card, n.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeDraining, "node is stopping"))
+		reply(card, router.Reject(card, n.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeDraining, "node is stopping"))
 		return
 	}
 	n.wg.Add(1)
@@ -155,7 +178,7 @@ func (n *NATS) onTask(m *nats.Msg) {
 	// No goroutine per request: the reply is sent from whichever goroutine
 	// produced the result.
 	n.cfg.Dispatcher.DispatchAsync(card, func(res *messages.TaskResult) {
-		n.respond(m, res)
+		reply(card, res)
 		<-n.sem
 		n.wg.Done()
 	})
@@ -167,6 +190,22 @@ func (n *NATS) respond(m *nats.Msg, r proto.Message) {
 		err = m.Respond(data)
 	}
 	if err != nil {
+		n.cfg.Logger.Warn("reply failed", "subject", m.Subject, "error", err)
+	}
+}
+
+// respondSealed answers with the result in an envelope signed by the node.
+func (n *NATS) respondSealed(m *nats.Msg, card *messages.TaskCard, res *messages.TaskResult) {
+	data, err := n.cfg.Governance.SealResult(res, card, time.Now())
+	if err != nil {
+		n.cfg.Logger.Error("sealing result failed", "error", err)
+		n.respond(m, res)
+		return
+	}
+	out := nats.NewMsg(m.Reply)
+	out.Header.Set(HeaderEnvelope, "v1")
+	out.Data = data
+	if err := m.RespondMsg(out); err != nil {
 		n.cfg.Logger.Warn("reply failed", "subject", m.Subject, "error", err)
 	}
 }

@@ -4,7 +4,6 @@ import "errors"
 
 // Wire codes of shell task outcomes.
 const (
-	CodeGateBlocked = "E_GATE_BLOCKED"
 	CodeTimeout     = "E_SHELL_TIMEOUT"
 	CodeOutputLimit = "E_SHELL_OUTPUT_LIMIT"
 	CodeExit        = "E_SHELL_EXIT"

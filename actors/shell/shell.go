@@ -123,7 +123,7 @@ func (h *Handler) Handle(ctx context.Context, card *messages.TaskCard) (agent.Ou
 		_ = h.log.LogDecision(d)
 	}
 	if !d.Allowed() {
-		return agent.Output{}, &agent.RejectError{Code: CodeGateBlocked, Message: d.Reason}
+		return agent.Output{}, &agent.RejectError{Code: gate.CodeBlocked, Message: d.Reason}
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()

@@ -73,8 +73,8 @@ func TestBypassTableIsRejectedAndNeverRuns(t *testing.T) {
 	for _, cmd := range cmds {
 		_, err := run(h, cmd)
 		var rej *agent.RejectError
-		if !errors.As(err, &rej) || rej.Code != CodeGateBlocked {
-			t.Errorf("%q: got %v, want %s", cmd, err, CodeGateBlocked)
+		if !errors.As(err, &rej) || rej.Code != gate.CodeBlocked {
+			t.Errorf("%q: got %v, want %s", cmd, err, gate.CodeBlocked)
 		}
 	}
 	// Nothing ran: the sandbox is still empty.

@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binDir = dir
+	// The CLI's client key lives with the test binaries, not in $HOME.
+	os.Setenv("BIZRA_KEY", filepath.Join(dir, "keys", "client.key"))
 	for _, pkg := range []string{".", "../example-agent"} {
 		out := filepath.Join(dir, filepath.Base(pkg))
 		if pkg == "." {
@@ -159,8 +161,12 @@ func TestNodeTaskSendAgentsAndSignal(t *testing.T) {
 	url := p.info.NATSURL
 
 	r := bizra(t, "task", "send", "--nats", url, "--capability", "echo", "--input", "hello world")
-	if r.code != 0 || r.stdout != "hello world\n" {
+	if r.code != 0 || r.stdout != "hello world\n" || !strings.Contains(r.stderr, "signed by "+p.info.Key) {
 		t.Fatalf("send: %+v", r)
+	}
+	r = bizra(t, "keys", "show")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "ed25519:") {
+		t.Fatalf("keys show: %+v", r)
 	}
 	r = bizra(t, "task", "send", "--nats", url, "--capability", "echo", "--input", "hi", "--json", "--timeout", "5s")
 	if r.code != 0 {

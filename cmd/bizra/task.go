@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -8,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bizra/bizra/actors/gate"
+	"github.com/bizra/bizra/actors/ingress"
 	"github.com/bizra/bizra/actors/router"
 	"github.com/bizra/bizra/messages"
+	"github.com/bizra/bizra/messages/pci"
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -34,10 +38,10 @@ func newTaskCmd() *cobra.Command {
 
 func newTaskSendCmd() *cobra.Command {
 	var (
-		natsURL, capability, input, inputFile, mediaType, sessionID, traceID string
-		params                                                               []string
-		timeout                                                              time.Duration
-		asJSON, idempotent                                                   bool
+		natsURL, capability, input, inputFile, mediaType, sessionID, traceID, keyPath string
+		params                                                                        []string
+		timeout                                                                       time.Duration
+		asJSON, idempotent                                                            bool
 	)
 	cmd := &cobra.Command{
 		Use:   "send",
@@ -91,18 +95,30 @@ node cannot be reached, 2 for usage errors.`,
 			if card.TraceId == "" {
 				card.TraceId = card.Id
 			}
+			key, err := pci.LoadOrCreateKey(keyPath)
+			if err != nil {
+				return failure("client key: %v", err)
+			}
+			card.Requester.Name = pci.PublicKeyID(key.Public().(ed25519.PublicKey))
+			payload, err := proto.Marshal(card)
+			if err != nil {
+				return failure("encode: %v", err)
+			}
+			env, err := sealCard(key, card, payload, timeout, now)
+			if err != nil {
+				return failure("seal: %v", err)
+			}
 			nc, err := nats.Connect(natsURL, nats.Name("bizra-cli"), nats.Timeout(5*time.Second))
 			if err != nil {
 				return failure("connect %s: %v", natsURL, err)
 			}
 			defer nc.Close()
-			payload, err := proto.Marshal(card)
-			if err != nil {
-				return failure("encode: %v", err)
-			}
+			req := nats.NewMsg("bizra.task." + capability)
+			req.Header.Set(ingress.HeaderEnvelope, "v1")
+			req.Data = env
 			// Allow the node a moment past the deadline to report that the
 			// deadline passed.
-			msg, err := nc.Request("bizra.task."+capability, payload, timeout+2*time.Second)
+			msg, err := nc.RequestMsg(req, timeout+2*time.Second)
 			switch {
 			case errors.Is(err, nats.ErrNoResponders):
 				return failure("no node serves bizra.task.%s on %s", capability, natsURL)
@@ -110,7 +126,17 @@ node cannot be reached, 2 for usage errors.`,
 				return failure("request: %v", err)
 			}
 			var res messages.TaskResult
-			if err := proto.Unmarshal(msg.Data, &res); err != nil {
+			if msg.Header.Get(ingress.HeaderEnvelope) != "" {
+				r, renv, err := ingress.OpenResult(msg.Data, time.Now())
+				if err != nil {
+					return failure("node's result envelope does not verify: %v", err)
+				}
+				proto.Merge(&res, r)
+				if !asJSON {
+					fmt.Fprintf(cmd.ErrOrStderr(), "signed by %s (ihsan %.4f, snr %.4f)\n",
+						pci.PublicKeyID(renv.GetSignerPublicKey()), renv.GetIhsanScore(), renv.GetSnrScore())
+				}
+			} else if err := proto.Unmarshal(msg.Data, &res); err != nil {
 				return failure("node answered with a malformed TaskResult: %v", err)
 			}
 			printResult(cmd, &res, asJSON)
@@ -132,7 +158,28 @@ node cannot be reached, 2 for usage errors.`,
 	f.BoolVar(&idempotent, "idempotent", false, "mark the task safe to run twice")
 	f.DurationVar(&timeout, "timeout", 30*time.Second, "deadline, from now")
 	f.BoolVar(&asJSON, "json", false, "print the TaskResult as protojson")
+	f.StringVar(&keyPath, "key", defaultKeyPath(), "client key that signs the TaskCard (created if missing)")
 	return cmd
+}
+
+// sealCard wraps the card's exact bytes in a PCI envelope signed by key.
+// ihsan is the local FATE gate's score of the card; snr is measured.
+func sealCard(key ed25519.PrivateKey, card *messages.TaskCard, payload []byte, timeout time.Duration, now time.Time) ([]byte, error) {
+	g, err := gate.New(gate.DefaultConfig())
+	if err != nil {
+		return nil, err
+	}
+	d := g.Evaluate(gate.Request{Tool: gate.ToolTask, Input: gate.Input{Content: string(card.GetInput())},
+		Context: gate.RequestContext{Requester: card.GetRequester().GetName(), SessionID: card.GetSessionId()}}, now)
+	ttl := (timeout + time.Second - 1).Truncate(time.Second)
+	if ttl > pci.DefaultMaxTTL {
+		ttl = pci.DefaultMaxTTL
+	}
+	env, err := pci.Seal(key, messages.AgentType_AGENT_TYPE_USER, ingress.PayloadTaskCard, payload, d.Score, pci.SNR(payload), ttl, now, nil)
+	if err != nil {
+		return nil, err
+	}
+	return proto.Marshal(env)
 }
 
 func printResult(cmd *cobra.Command, res *messages.TaskResult, asJSON bool) {

@@ -102,7 +102,7 @@
 // snr_score is SNR(payload), a measure of the payload bytes (see SNR):
 //
 //	SNR = E(ρ) · N(ν)
-//	ρ = min(1, H_MM / log2(min(n, 256)))
+//	ρ = min(1, H_MM / 8)
 //	H_MM = -Σ p_i log2 p_i + (K-1)/(2n ln 2)   (byte histogram, K symbols seen)
 //	E(ρ) = 0 for ρ ≤ 0.15, (ρ-0.15)/0.2 up to 0.35, 1 up to 0.90,
 //	       (1-ρ)/0.1 up to 1, 0 beyond
@@ -112,7 +112,10 @@
 // Text, JSON and protobuf TaskCards score at or near 1 (their normalized entropy sits
 // in the plateau and they are mostly new content); constant payloads and
 // tiny alphabets score 0 through E, uniformly random bytes through E
-// (ρ → 1), and a payload that is many copies of the same content through N.
+// (ρ → 1, once there are enough bytes to show it: n bytes show at most
+// log2 n bits, so under about 256 bytes random data cannot be told from
+// text and is not rejected on that evidence), and a payload that is many
+// copies of the same content through N.
 // Payloads under 2 bytes score 0. Compressed or encrypted payloads look
 // like noise and score low: a sender of such data should not claim a high
 // SNR, and a verifier that expects it sets MeasureSNR false.

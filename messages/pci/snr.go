@@ -22,11 +22,15 @@ const (
 //	SNR = E(ρ) · N(ν)
 //
 // ρ is the normalized byte entropy: the Miller–Madow corrected Shannon
-// entropy of the byte histogram divided by the most a payload of that
-// length can have, log2(min(n, 256)). E is a trapezoid: 0 for ρ ≤ 0.15,
-// rising linearly to 1 at 0.35, 1 up to 0.90, falling linearly to 0 at 1.0.
-// Text and structured messages sit in the plateau; constant or
-// few-symbol payloads fall below it, uniformly random bytes above it.
+// entropy of the byte histogram divided by the 8 bits of a uniformly random
+// byte. E is a trapezoid: 0 for ρ ≤ 0.15, rising linearly to 1 at 0.35, 1
+// up to 0.90, falling linearly to 0 at 1.0. Text and structured messages
+// sit in the plateau; constant or few-symbol payloads fall below it,
+// uniformly random bytes above it once the payload is long enough to show
+// it. A payload of n bytes can show at most log2(n) bits of entropy, so
+// below about 256 bytes random bytes cannot be told from text by their
+// histogram: they land in the plateau rather than being rejected on too
+// little evidence (short TaskCards must pass), and only novelty judges them.
 //
 // ν is the novelty: the fraction of bytes not covered by a greedy scan for
 // repeats of at least 8 bytes of earlier content (an LZ77 parse).
@@ -56,8 +60,7 @@ func SNR(payload []byte) float64 {
 		h -= p * math.Log2(p)
 	}
 	h += float64(k-1) / (2 * fn * math.Ln2) // Miller–Madow bias correction
-	hmax := math.Log2(float64(min(n, 256)))
-	rho := math.Min(1, h/hmax)
+	rho := math.Min(1, h/8)
 	e := trapezoid(rho)
 	if e == 0 {
 		return 0

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/bizra/bizra/actors/ingress"
 	"github.com/bizra/bizra/messages"
+	"github.com/bizra/bizra/messages/pci"
 	"github.com/bizra/bizra/runtime"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -164,7 +167,49 @@ func BenchmarkIngressParallel(b *testing.B) {
 }
 
 func TestHarnessSmoke(t *testing.T) {
-	for _, s := range []side{rawProtoactor, bizraRouting, rawNATS, bizraIngress} {
+	for _, s := range []side{rawProtoactor, bizraRouting, rawNATS, bizraIngress, bizraGoverned} {
 		smoke(t, s)
 	}
+}
+
+// bizraGoverned sends each card sealed in a PCI envelope and verifies the
+// node's signed result: envelope verification, replay check, gate stage,
+// result signing, client-side signature check.
+var bizraGoverned = side{name: "bizra-governed", setup: func(tb testing.TB) (func(int) error, func()) {
+	n := startNode(tb)
+	cli, err := nats.Connect(n.NATSURL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, key, _ := ed25519.GenerateKey(nil)
+	return func(i int) error {
+			now := time.Now()
+			card, _ := proto.Marshal(&messages.TaskCard{Id: fmt.Sprintf("g-%d-%d", now.UnixNano(), i), Capability: "echo", Input: payload, TraceId: "bench"})
+			env, err := pci.Seal(key, messages.AgentType_AGENT_TYPE_USER, ingress.PayloadTaskCard, card, 1, pci.SNR(card), time.Minute, now, nil)
+			if err != nil {
+				return err
+			}
+			req := nats.NewMsg("bizra.task.echo")
+			req.Header.Set(ingress.HeaderEnvelope, "v1")
+			req.Data, _ = proto.Marshal(env)
+			msg, err := cli.RequestMsg(req, 5*time.Second)
+			if err != nil {
+				return err
+			}
+			res, _, err := ingress.OpenResult(msg.Data, time.Now())
+			if err != nil {
+				return err
+			}
+			return checkEcho(res, payload)
+		}, func() {
+			cli.Close()
+			n.Stop()
+		}
+}}
+
+// BenchmarkGoverned: the governed path (sealed card verified, gate, signed
+// result verified by the client) vs the ungoverned bare-protobuf path
+// through the same node.
+func BenchmarkGoverned(b *testing.B) {
+	compare(b, "governed vs ungoverned", bizraIngress, bizraGoverned, false)
 }

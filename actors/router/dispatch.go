@@ -51,9 +51,10 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 // Dispatch routes card to an agent and waits for its result or its
 // deadline. It always returns a final TaskResult.
 func (d *Dispatcher) Dispatch(card *messages.TaskCard) *messages.TaskResult {
-	ch := make(chan *messages.TaskResult, 1)
-	d.DispatchAsync(card, func(r *messages.TaskResult) { ch <- r })
-	return <-ch
+	var out *messages.TaskResult
+	// Waiting on a future keeps the completion on this goroutine.
+	d.dispatch(card, true, func(r *messages.TaskResult) { out = r })
+	return out
 }
 
 // DispatchAsync routes card to an agent and calls done exactly once with
@@ -61,6 +62,12 @@ func (d *Dispatcher) Dispatch(card *messages.TaskCard) *messages.TaskResult {
 // rejected at once) or on the goroutine that answered; it must not block.
 // Nothing waits in between, so ingress needs no goroutine per request.
 func (d *Dispatcher) DispatchAsync(card *messages.TaskCard, done func(*messages.TaskResult)) {
+	d.dispatch(card, false, done)
+}
+
+// dispatch runs the pipeline; with wait it blocks on the agent's answer
+// and calls done before returning.
+func (d *Dispatcher) dispatch(card *messages.TaskCard, wait bool, done func(*messages.TaskResult)) {
 	received := d.cfg.Now()
 	d.mu.RLock()
 	if d.draining {
@@ -103,12 +110,12 @@ func (d *Dispatcher) DispatchAsync(card *messages.TaskCard, done func(*messages.
 			return
 		}
 	}
-	d.route(card, received, "", func(res *messages.TaskResult, label string) {
+	d.route(card, received, "", wait, func(res *messages.TaskResult, label string) {
 		if !Retryable(card, res) {
 			complete(label, res)
 			return
 		}
-		d.route(card, received, res.GetAgent(), func(retry *messages.TaskResult, l string) {
+		d.route(card, received, res.GetAgent(), wait, func(retry *messages.TaskResult, l string) {
 			if retry.GetErrorCode() == messages.CodeUnknownCapability {
 				complete(label, res) // no other agent: report the first failure
 				return
@@ -120,7 +127,7 @@ func (d *Dispatcher) DispatchAsync(card *messages.TaskCard, done func(*messages.
 
 // route sends card to one agent (not exclude) and calls done with its
 // result and the capability label for metrics.
-func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude string, done func(*messages.TaskResult, string)) {
+func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude string, wait bool, done func(*messages.TaskResult, string)) {
 	snap := d.cfg.Routes.Load()
 	e, err := snap.Acquire(card.GetCapability(), exclude)
 	switch {
@@ -142,7 +149,7 @@ func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude 
 		// passed deadline.
 		timeout = time.Millisecond
 	}
-	reply := newReply(d.cfg.System, timeout, func(res *messages.TaskResult, timedOut bool) {
+	answer := func(res *messages.TaskResult, timedOut bool) {
 		if res == nil {
 			msg := fmt.Sprintf("agent %q did not answer within %s", e.Name, timeout)
 			code, state := messages.CodeDeadlineExceeded, messages.TaskState_TASK_STATE_FAILED
@@ -153,7 +160,14 @@ func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude 
 			res.Agent = e.Name
 		}
 		done(res, card.GetCapability())
-	})
+	}
+	if wait {
+		v, err := d.cfg.System.Root.RequestFuture(e.PID, card, timeout).Result()
+		res, _ := v.(*messages.TaskResult)
+		answer(res, errors.Is(err, actor.ErrTimeout))
+		return
+	}
+	reply := newReply(d.cfg.System, timeout, answer)
 	d.cfg.System.Root.RequestWithCustomSender(e.PID, card, reply.pid)
 }
 

@@ -8,6 +8,7 @@
 //	├── agents            agents supervisor (one-for-one, exponential backoff)
 //	│   ├── echo-1        one actor per configured agent
 //	│   └── external-…    one proxy per external agent joined over NATS
+//	├── ntu               NTU supervisor: one monitor per agent
 //	└── ingress           owns the NATS subscriptions and the HTTP server
 //
 // Use:

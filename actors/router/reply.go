@@ -1,6 +1,7 @@
 package router
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,16 +17,20 @@ import (
 type replyProcess struct {
 	system *actor.ActorSystem
 	pid    *actor.PID
-	timer  *time.Timer
 	done   atomic.Bool
 	fn     func(res *messages.TaskResult, timedOut bool)
+
+	mu    sync.Mutex // guards timer: a short timeout can fire before it is stored
+	timer *time.Timer
 }
 
 func newReply(system *actor.ActorSystem, timeout time.Duration, fn func(*messages.TaskResult, bool)) *replyProcess {
 	p := &replyProcess{system: system, fn: fn}
 	pid, _ := system.ProcessRegistry.Add(p, "dispatch$"+system.ProcessRegistry.NextId())
 	p.pid = pid
+	p.mu.Lock()
 	p.timer = time.AfterFunc(timeout, func() { p.finish(nil, true) })
+	p.mu.Unlock()
 	return p
 }
 
@@ -33,7 +38,9 @@ func (p *replyProcess) finish(res *messages.TaskResult, timedOut bool) {
 	if !p.done.CompareAndSwap(false, true) {
 		return
 	}
+	p.mu.Lock()
 	p.timer.Stop()
+	p.mu.Unlock()
 	p.system.ProcessRegistry.Remove(p.pid)
 	p.fn(res, timedOut)
 }

@@ -500,11 +500,14 @@ type TaskResult struct {
 	ErrorCode    string `protobuf:"bytes,5,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
 	ErrorMessage string `protobuf:"bytes,6,opt,name=error_message,json=errorMessage,proto3" json:"error_message,omitempty"`
 	// Node and agent that produced the result.
-	NodeId        string   `protobuf:"bytes,7,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
-	Agent         string   `protobuf:"bytes,8,opt,name=agent,proto3" json:"agent,omitempty"`
-	Timings       *Timings `protobuf:"bytes,9,opt,name=timings,proto3" json:"timings,omitempty"`
-	SessionId     string   `protobuf:"bytes,10,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
-	TraceId       string   `protobuf:"bytes,11,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	NodeId    string   `protobuf:"bytes,7,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Agent     string   `protobuf:"bytes,8,opt,name=agent,proto3" json:"agent,omitempty"`
+	Timings   *Timings `protobuf:"bytes,9,opt,name=timings,proto3" json:"timings,omitempty"`
+	SessionId string   `protobuf:"bytes,10,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	TraceId   string   `protobuf:"bytes,11,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// Merkle-DAG proof of the task's session record: the lineage from the
+	// record's root to its committed head (see docs/governance.md).
+	Proof         *SessionProof `protobuf:"bytes,12,opt,name=proof,proto3" json:"proof,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -616,6 +619,147 @@ func (x *TaskResult) GetTraceId() string {
 	return ""
 }
 
+func (x *TaskResult) GetProof() *SessionProof {
+	if x != nil {
+		return x.Proof
+	}
+	return nil
+}
+
+// DagNode is one node of a session Merkle-DAG: its hash is BLAKE3 over a
+// domain-separated encoding of these fields (actors/session).
+type DagNode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 init, 2 active, 3 computing, 4 validated, 5 committed.
+	State       uint32 `protobuf:"varint,1,opt,name=state,proto3" json:"state,omitempty"`
+	TimestampNs int64  `protobuf:"varint,2,opt,name=timestamp_ns,json=timestampNs,proto3" json:"timestamp_ns,omitempty"`
+	// Parent hashes (32 bytes each), ascending.
+	Parents       [][]byte `protobuf:"bytes,3,rep,name=parents,proto3" json:"parents,omitempty"`
+	PayloadHash   []byte   `protobuf:"bytes,4,opt,name=payload_hash,json=payloadHash,proto3" json:"payload_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DagNode) Reset() {
+	*x = DagNode{}
+	mi := &file_bizra_v1_task_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DagNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DagNode) ProtoMessage() {}
+
+func (x *DagNode) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DagNode.ProtoReflect.Descriptor instead.
+func (*DagNode) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DagNode) GetState() uint32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *DagNode) GetTimestampNs() int64 {
+	if x != nil {
+		return x.TimestampNs
+	}
+	return 0
+}
+
+func (x *DagNode) GetParents() [][]byte {
+	if x != nil {
+		return x.Parents
+	}
+	return nil
+}
+
+func (x *DagNode) GetPayloadHash() []byte {
+	if x != nil {
+		return x.PayloadHash
+	}
+	return nil
+}
+
+// SessionProof is a self-contained lineage: nodes from the root to head,
+// verifiable offline.
+type SessionProof struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Head          []byte                 `protobuf:"bytes,2,opt,name=head,proto3" json:"head,omitempty"`
+	Nodes         []*DagNode             `protobuf:"bytes,3,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionProof) Reset() {
+	*x = SessionProof{}
+	mi := &file_bizra_v1_task_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionProof) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionProof) ProtoMessage() {}
+
+func (x *SessionProof) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionProof.ProtoReflect.Descriptor instead.
+func (*SessionProof) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SessionProof) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *SessionProof) GetHead() []byte {
+	if x != nil {
+		return x.Head
+	}
+	return nil
+}
+
+func (x *SessionProof) GetNodes() []*DagNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
 // AgentInfo describes an agent known to a node.
 type AgentInfo struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -637,7 +781,7 @@ type AgentInfo struct {
 
 func (x *AgentInfo) Reset() {
 	*x = AgentInfo{}
-	mi := &file_bizra_v1_task_proto_msgTypes[4]
+	mi := &file_bizra_v1_task_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +793,7 @@ func (x *AgentInfo) String() string {
 func (*AgentInfo) ProtoMessage() {}
 
 func (x *AgentInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_bizra_v1_task_proto_msgTypes[4]
+	mi := &file_bizra_v1_task_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +806,7 @@ func (x *AgentInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentInfo.ProtoReflect.Descriptor instead.
 func (*AgentInfo) Descriptor() ([]byte, []int) {
-	return file_bizra_v1_task_proto_rawDescGZIP(), []int{4}
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AgentInfo) GetName() string {
@@ -732,7 +876,7 @@ type AgentList struct {
 
 func (x *AgentList) Reset() {
 	*x = AgentList{}
-	mi := &file_bizra_v1_task_proto_msgTypes[5]
+	mi := &file_bizra_v1_task_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +888,7 @@ func (x *AgentList) String() string {
 func (*AgentList) ProtoMessage() {}
 
 func (x *AgentList) ProtoReflect() protoreflect.Message {
-	mi := &file_bizra_v1_task_proto_msgTypes[5]
+	mi := &file_bizra_v1_task_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +901,7 @@ func (x *AgentList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentList.ProtoReflect.Descriptor instead.
 func (*AgentList) Descriptor() ([]byte, []int) {
-	return file_bizra_v1_task_proto_rawDescGZIP(), []int{5}
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AgentList) GetAgents() []*AgentInfo {
@@ -783,7 +927,7 @@ type AgentListRequest struct {
 
 func (x *AgentListRequest) Reset() {
 	*x = AgentListRequest{}
-	mi := &file_bizra_v1_task_proto_msgTypes[6]
+	mi := &file_bizra_v1_task_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +939,7 @@ func (x *AgentListRequest) String() string {
 func (*AgentListRequest) ProtoMessage() {}
 
 func (x *AgentListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bizra_v1_task_proto_msgTypes[6]
+	mi := &file_bizra_v1_task_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +952,7 @@ func (x *AgentListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentListRequest.ProtoReflect.Descriptor instead.
 func (*AgentListRequest) Descriptor() ([]byte, []int) {
-	return file_bizra_v1_task_proto_rawDescGZIP(), []int{6}
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{8}
 }
 
 var File_bizra_v1_task_proto protoreflect.FileDescriptor
@@ -857,7 +1001,7 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\vfinished_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"finishedAt\x121\n" +
 	"\x06queued\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x06queued\x12+\n" +
-	"\x03run\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03run\"\xe7\x02\n" +
+	"\x03run\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03run\"\x95\x03\n" +
 	"\n" +
 	"TaskResult\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12)\n" +
@@ -874,7 +1018,18 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\n" +
 	"session_id\x18\n" +
 	" \x01(\tR\tsessionId\x12\x19\n" +
-	"\btrace_id\x18\v \x01(\tR\atraceIdJ\x04\b\f\x10\x14\"\xfc\x01\n" +
+	"\btrace_id\x18\v \x01(\tR\atraceId\x12,\n" +
+	"\x05proof\x18\f \x01(\v2\x16.bizra.v1.SessionProofR\x05proofJ\x04\b\r\x10\x14\"\x7f\n" +
+	"\aDagNode\x12\x14\n" +
+	"\x05state\x18\x01 \x01(\rR\x05state\x12!\n" +
+	"\ftimestamp_ns\x18\x02 \x01(\x03R\vtimestampNs\x12\x18\n" +
+	"\aparents\x18\x03 \x03(\fR\aparents\x12!\n" +
+	"\fpayload_hash\x18\x04 \x01(\fR\vpayloadHash\"j\n" +
+	"\fSessionProof\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x12\n" +
+	"\x04head\x18\x02 \x01(\fR\x04head\x12'\n" +
+	"\x05nodes\x18\x03 \x03(\v2\x11.bizra.v1.DagNodeR\x05nodes\"\xfc\x01\n" +
 	"\tAgentInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\"\n" +
 	"\fcapabilities\x18\x02 \x03(\tR\fcapabilities\x12\x17\n" +
@@ -922,7 +1077,7 @@ func file_bizra_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_bizra_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_bizra_v1_task_proto_goTypes = []any{
 	(TaskState)(0),                // 0: bizra.v1.TaskState
 	(TaskComplexity)(0),           // 1: bizra.v1.TaskComplexity
@@ -931,34 +1086,38 @@ var file_bizra_v1_task_proto_goTypes = []any{
 	(*TaskCard)(nil),              // 4: bizra.v1.TaskCard
 	(*Timings)(nil),               // 5: bizra.v1.Timings
 	(*TaskResult)(nil),            // 6: bizra.v1.TaskResult
-	(*AgentInfo)(nil),             // 7: bizra.v1.AgentInfo
-	(*AgentList)(nil),             // 8: bizra.v1.AgentList
-	(*AgentListRequest)(nil),      // 9: bizra.v1.AgentListRequest
-	nil,                           // 10: bizra.v1.TaskCard.ParametersEntry
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
+	(*DagNode)(nil),               // 7: bizra.v1.DagNode
+	(*SessionProof)(nil),          // 8: bizra.v1.SessionProof
+	(*AgentInfo)(nil),             // 9: bizra.v1.AgentInfo
+	(*AgentList)(nil),             // 10: bizra.v1.AgentList
+	(*AgentListRequest)(nil),      // 11: bizra.v1.AgentListRequest
+	nil,                           // 12: bizra.v1.TaskCard.ParametersEntry
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 14: google.protobuf.Duration
 }
 var file_bizra_v1_task_proto_depIdxs = []int32{
 	2,  // 0: bizra.v1.Identity.type:type_name -> bizra.v1.AgentType
-	10, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
+	12, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
 	3,  // 2: bizra.v1.TaskCard.requester:type_name -> bizra.v1.Identity
 	1,  // 3: bizra.v1.TaskCard.complexity:type_name -> bizra.v1.TaskComplexity
-	11, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
-	11, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
-	11, // 6: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
-	11, // 7: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
-	11, // 8: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
-	12, // 9: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
-	12, // 10: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
+	13, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
+	13, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
+	13, // 6: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
+	13, // 7: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
+	13, // 8: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
+	14, // 9: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
+	14, // 10: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
 	0,  // 11: bizra.v1.TaskResult.state:type_name -> bizra.v1.TaskState
 	5,  // 12: bizra.v1.TaskResult.timings:type_name -> bizra.v1.Timings
-	11, // 13: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
-	7,  // 14: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	8,  // 13: bizra.v1.TaskResult.proof:type_name -> bizra.v1.SessionProof
+	7,  // 14: bizra.v1.SessionProof.nodes:type_name -> bizra.v1.DagNode
+	13, // 15: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
+	9,  // 16: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_bizra_v1_task_proto_init() }
@@ -972,7 +1131,7 @@ func file_bizra_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bizra_v1_task_proto_rawDesc), len(file_bizra_v1_task_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -20,9 +20,11 @@ import (
 	"github.com/bizra/bizra/actors/ingress"
 	"github.com/bizra/bizra/actors/ntu"
 	"github.com/bizra/bizra/actors/router"
+	"github.com/bizra/bizra/actors/session/durable"
 	"github.com/bizra/bizra/actors/shell"
 	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/messages/pci"
+	"github.com/bizra/bizra/store"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +54,8 @@ type Node struct {
 
 	decisions *gate.Log
 	key       ed25519.PrivateKey
+	db        *store.Store
+	commits   *store.Committer
 
 	stopOnce sync.Once
 	drained  bool
@@ -149,6 +153,12 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		}
 	}()
 
+	if n.db, err = store.Open(filepath.Join(cfg.DataDir, "db"), store.DefaultConfig()); err != nil {
+		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
+	}
+	if n.commits, err = n.db.NewCommitter(); err != nil {
+		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
+	}
 	n.ns, n.nc, n.natsURL, err = startNATS(cfg.NATS, cfg.Limits.MaxPayload, cfg.NodeID)
 	if err != nil {
 		return n, err
@@ -193,6 +203,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		// The pipeline of seed §3.1, in order.
 		Stages: []router.Stage{
 			&gate.TaskStage{Gate: g, Log: decisions},
+			&durable.Stage{NodeID: cfg.NodeID, Committer: n.commits, Logger: log.With("component", "session")},
 			&ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second},
 		},
 	})
@@ -289,6 +300,12 @@ func (n *Node) shutdown() {
 	}
 	if n.decisions != nil {
 		_ = n.decisions.Close()
+	}
+	if n.commits != nil {
+		n.commits.Stop()
+	}
+	if n.db != nil {
+		_ = n.db.Close()
 	}
 	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
 }

@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/runtime"
+	"github.com/bizra/bizra/store"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -73,6 +75,7 @@ type nodeProc struct {
 	cmd    *exec.Cmd
 	info   runtime.Info
 	stderr *syncWriter
+	dir    string
 	done   chan struct{} // closed when the process has exited
 	err    error         // its exit status, once done is closed
 }
@@ -82,7 +85,7 @@ func startNodeProc(t *testing.T, extra ...string) *nodeProc {
 	dir := t.TempDir()
 	args := append([]string{"node", "--data-dir", dir, "--http", "127.0.0.1:0", "--nats-port", "0"}, extra...)
 	cmd := exec.Command(filepath.Join(binDir, "bizra"), args...)
-	p := &nodeProc{cmd: cmd, stderr: &syncWriter{}, done: make(chan struct{})}
+	p := &nodeProc{cmd: cmd, dir: dir, stderr: &syncWriter{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -336,5 +339,82 @@ func TestModelGenInspectInfer(t *testing.T) {
 	_ = os.WriteFile(junk, []byte("GGUF not really"), 0o600)
 	if r := bizra(t, "model", "inspect", junk); r.code != 1 || !strings.Contains(r.stderr, "gguf") {
 		t.Fatalf("junk: %+v", r)
+	}
+}
+
+func TestSessionVerify(t *testing.T) {
+	p := startNodeProc(t)
+	r := bizra(t, "task", "send", "--nats", p.info.NATSURL, "--capability", "echo", "--input", "proved", "--session", "s-1", "--json")
+	if r.code != 0 {
+		t.Fatalf("send: %+v", r)
+	}
+	file := filepath.Join(t.TempDir(), "result.json")
+	if err := os.WriteFile(file, []byte(r.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v := bizra(t, "session", "verify", file); v.code != 0 || !strings.HasPrefix(v.stdout, "OK record s-1/") {
+		t.Fatalf("verify: %+v", v)
+	}
+	// Alter the output ("proved" → "proven"): the proof no longer covers it.
+	altered := strings.Replace(r.stdout, `"cHJvdmVk"`, `"cHJvdmVu"`, 1)
+	if altered == r.stdout {
+		t.Fatalf("output not found in %s", r.stdout)
+	}
+	_ = os.WriteFile(file, []byte(altered), 0o600)
+	if v := bizra(t, "session", "verify", file); v.code != 1 || !strings.Contains(v.stderr, "digest") {
+		t.Fatalf("altered output: %+v", v)
+	}
+	// Alter a node timestamp inside the proof: the lineage breaks.
+	var res messages.TaskResult
+	if err := protojson.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	res.GetProof().GetNodes()[2].TimestampNs++
+	data, _ := protojson.Marshal(&res)
+	_ = os.WriteFile(file, data, 0o600)
+	if v := bizra(t, "session", "verify", file); v.code != 1 {
+		t.Fatalf("altered node: %+v", v)
+	}
+	if v := bizra(t, "session", "verify"); v.code != 2 {
+		t.Fatalf("usage: %+v", v)
+	}
+}
+
+func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
+	p := startNodeProc(t)
+	var proofs []*session.Proof
+	for i := 0; i < 5; i++ {
+		r := bizra(t, "task", "send", "--nats", p.info.NATSURL, "--capability", "echo", "--input", fmt.Sprint("kept ", i), "--session", "crash", "--json")
+		var res messages.TaskResult
+		if r.code != 0 || protojson.Unmarshal([]byte(r.stdout), &res) != nil {
+			t.Fatalf("send: %+v", r)
+		}
+		pr, err := session.ProofFromProto(res.GetProof())
+		if err != nil {
+			t.Fatal(err)
+		}
+		proofs = append(proofs, pr)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	db, err := store.Open(filepath.Join(p.dir, "db"), store.DefaultConfig())
+	if err != nil {
+		t.Fatalf("reopen after SIGKILL: %v", err)
+	}
+	defer db.Close()
+	// Every node of every answered task's record is on disk, intact.
+	for _, pr := range proofs {
+		for _, n := range pr.Nodes {
+			data, err := db.Get(store.DAGKey(n.Hash()))
+			if err != nil {
+				t.Fatalf("record %s node %s lost: %v", pr.SessionID, n.Hash(), err)
+			}
+			got, err := session.DecodeNode(data)
+			if err != nil || got.Hash() != n.Hash() {
+				t.Fatalf("record %s node %s damaged: %v", pr.SessionID, n.Hash(), err)
+			}
+		}
 	}
 }

@@ -1,0 +1,161 @@
+package session
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/bizra/bizra/messages"
+)
+
+// A task record is a small session DAG of its own, one per TaskCard, named
+// "<session id>/<task id>" (the task id alone when the card names no
+// session):
+//
+//	init (root, binds the record id)
+//	→ active     payload: HashPayload of the card's bytes as received
+//	→ computing  payload: HashPayload of the agent's name
+//	→ validated  payload: ResultDigest of the result
+//	→ committed  payload: HashPayload of the node id
+//
+// Its proof travels in TaskResult.proof; anyone holding the result can
+// check the proof (VerifyProof) and that it is about this result
+// (ProofCoversResult), offline.
+
+// RecordID names the task record of card.
+func RecordID(card *messages.TaskCard) string {
+	if card.GetSessionId() == "" {
+		return card.GetId()
+	}
+	return card.GetSessionId() + "/" + card.GetId()
+}
+
+// ResultDigest is the payload hash of a result's validated node: BLAKE3
+// (via HashPayload) of a length-prefixed encoding of its task id, state,
+// output, error code and error message. It does not depend on protobuf's
+// encoding, so a result decoded from JSON digests the same.
+func ResultDigest(res *messages.TaskResult) Hash {
+	var b []byte
+	put := func(v []byte) {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	b = append(b, "bizra/task-result/v1"...)
+	put([]byte(res.GetTaskId()))
+	b = binary.BigEndian.AppendUint32(b, uint32(res.GetState()))
+	put(res.GetOutput())
+	put([]byte(res.GetErrorCode()))
+	put([]byte(res.GetErrorMessage()))
+	return HashPayload(b)
+}
+
+// Times are the moments a task record's nodes carry.
+type Times struct {
+	Received, Started, Finished, Committed time.Time
+}
+
+// RecordTask writes the task record of card and res to st and returns its
+// proof. cardBytes are the card's bytes as received.
+func RecordTask(st NodeStore, card *messages.TaskCard, cardBytes []byte, res *messages.TaskResult, nodeID string, t Times) (*Session, error) {
+	s, err := Create(RecordID(card), st, t.Received)
+	if err != nil {
+		return nil, err
+	}
+	steps := []struct {
+		f  func(Hash, time.Time) (Hash, error)
+		p  Hash
+		at time.Time
+	}{
+		{s.Begin, HashPayload(cardBytes), t.Received},
+		{s.StartCompute, HashPayload([]byte(res.GetAgent())), latest(t.Received, t.Started)},
+		{s.Validate, ResultDigest(res), latest(t.Received, t.Started, t.Finished)},
+		{s.Commit, HashPayload([]byte(nodeID)), latest(t.Received, t.Started, t.Finished, t.Committed)},
+	}
+	for _, st := range steps {
+		if _, err := st.f(st.p, st.at); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func latest(ts ...time.Time) time.Time {
+	var m time.Time
+	for _, t := range ts {
+		if t.After(m) {
+			m = t
+		}
+	}
+	return m
+}
+
+// ProofCoversResult checks that p is the committed record of res: it
+// verifies, ends committed, names the task, and its validated node holds
+// the result's digest.
+func ProofCoversResult(p *Proof, res *messages.TaskResult) error {
+	if err := VerifyProof(p); err != nil {
+		return err
+	}
+	if p.State() != Committed {
+		return fmt.Errorf("%w: proof head is %s, not committed", ErrProof, p.State())
+	}
+	want := ResultDigest(res)
+	for _, n := range p.Nodes {
+		if n.State == Validated && n.PayloadHash == want {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no validated node holds this result's digest (output, state or error altered?)", ErrProof)
+}
+
+// ToProto renders a proof for TaskResult.proof.
+func (p *Proof) ToProto() *messages.SessionProof {
+	out := &messages.SessionProof{SessionId: p.SessionID, Head: append([]byte(nil), p.Head[:]...)}
+	for _, n := range p.Nodes {
+		pn := &messages.DagNode{State: uint32(n.State), TimestampNs: n.Timestamp, PayloadHash: append([]byte(nil), n.PayloadHash[:]...)}
+		for _, h := range n.Parents {
+			pn.Parents = append(pn.Parents, append([]byte(nil), h[:]...))
+		}
+		out.Nodes = append(out.Nodes, pn)
+	}
+	return out
+}
+
+// ProofFromProto reads a proof from its wire form; sizes are checked here,
+// everything else by VerifyProof.
+func ProofFromProto(m *messages.SessionProof) (*Proof, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: no proof", ErrProof)
+	}
+	toHash := func(b []byte, what string) (Hash, error) {
+		var h Hash
+		if len(b) != HashSize {
+			return h, fmt.Errorf("%w: %s is %d bytes, want %d", ErrProof, what, len(b), HashSize)
+		}
+		copy(h[:], b)
+		return h, nil
+	}
+	p := &Proof{SessionID: m.GetSessionId()}
+	var err error
+	if p.Head, err = toHash(m.GetHead(), "head"); err != nil {
+		return nil, err
+	}
+	for i, pn := range m.GetNodes() {
+		if pn.GetState() > 255 {
+			return nil, fmt.Errorf("%w: node %d: state %d", ErrProof, i, pn.GetState())
+		}
+		n := Node{State: State(pn.GetState()), Timestamp: pn.GetTimestampNs()}
+		if n.PayloadHash, err = toHash(pn.GetPayloadHash(), fmt.Sprintf("node %d payload", i)); err != nil {
+			return nil, err
+		}
+		for j, ph := range pn.GetParents() {
+			h, err := toHash(ph, fmt.Sprintf("node %d parent %d", i, j))
+			if err != nil {
+				return nil, err
+			}
+			n.Parents = append(n.Parents, h)
+		}
+		p.Nodes = append(p.Nodes, n)
+	}
+	return p, nil
+}

@@ -1,0 +1,69 @@
+package session
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/bizra/bizra/messages"
+	"google.golang.org/protobuf/proto"
+)
+
+func TestTaskRecordProofCoversItsResultOnly(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	card := &messages.TaskCard{Id: "t1", SessionId: "s", Capability: "echo", Input: []byte("in")}
+	cardBytes, _ := proto.Marshal(card)
+	res := &messages.TaskResult{TaskId: "t1", State: messages.TaskState_TASK_STATE_COMPLETED, Output: []byte("out"), Agent: "echo-1"}
+	s, err := RecordTask(NewMemStore(), card, cardBytes, res, "node-a", Times{Received: t0, Started: t0.Add(time.Millisecond), Finished: t0.Add(2 * time.Millisecond), Committed: t0.Add(3 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ID() != "s/t1" || !s.Committed() || s.Len() != 5 {
+		t.Fatalf("record %s committed=%v len=%d", s.ID(), s.Committed(), s.Len())
+	}
+	p, err := ProofFromProto(s.Proof().ToProto())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ProofCoversResult(p, res); err != nil {
+		t.Fatalf("own result: %v", err)
+	}
+	for name, alter := range map[string]func(r *messages.TaskResult){
+		"output":  func(r *messages.TaskResult) { r.Output = []byte("0ut") },
+		"state":   func(r *messages.TaskResult) { r.State = messages.TaskState_TASK_STATE_FAILED },
+		"task id": func(r *messages.TaskResult) { r.TaskId = "t2" },
+		"error":   func(r *messages.TaskResult) { r.ErrorMessage = "x" },
+	} {
+		other := proto.Clone(res).(*messages.TaskResult)
+		alter(other)
+		if err := ProofCoversResult(p, other); !errors.Is(err, ErrProof) {
+			t.Errorf("altered %s: %v", name, err)
+		}
+	}
+	// Timestamps that run backwards are clamped forward, never rejected.
+	if _, err := RecordTask(NewMemStore(), card, cardBytes, res, "n", Times{Received: t0, Finished: t0.Add(-time.Second)}); err != nil {
+		t.Fatalf("out-of-order times: %v", err)
+	}
+	// A record without a session is named by its task.
+	if RecordID(&messages.TaskCard{Id: "x"}) != "x" {
+		t.Fatal("record id without session")
+	}
+}
+
+func TestProofFromProtoRejectsBadSizes(t *testing.T) {
+	good := &messages.SessionProof{SessionId: "s", Head: make([]byte, 32), Nodes: []*messages.DagNode{{State: 1, PayloadHash: make([]byte, 32)}}}
+	if _, err := ProofFromProto(good); err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]*messages.SessionProof{
+		"nil":     nil,
+		"head":    {Head: make([]byte, 31)},
+		"payload": {Head: make([]byte, 32), Nodes: []*messages.DagNode{{PayloadHash: make([]byte, 33)}}},
+		"parent":  {Head: make([]byte, 32), Nodes: []*messages.DagNode{{PayloadHash: make([]byte, 32), Parents: [][]byte{{1}}}}},
+		"state":   {Head: make([]byte, 32), Nodes: []*messages.DagNode{{State: 256, PayloadHash: make([]byte, 32)}}},
+	} {
+		if _, err := ProofFromProto(m); !errors.Is(err, ErrProof) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

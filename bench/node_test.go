@@ -20,8 +20,14 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-func startNode(tb testing.TB) *runtime.Node {
+// startNode starts a node for the routing and ingress benchmarks. Task
+// records (one fsync per task) are off there: those benchmarks measure
+// routing; BenchmarkGoverned measures the path with records on.
+func startNode(tb testing.TB) *runtime.Node { return startNodeWith(tb, false) }
+
+func startNodeWith(tb testing.TB, records bool) *runtime.Node {
 	cfg := runtime.DefaultConfig()
+	cfg.Records = records
 	cfg.DataDir = tb.TempDir()
 	cfg.NodeID = "bench"
 	cfg.HTTP = "127.0.0.1:0"
@@ -176,7 +182,7 @@ func TestHarnessSmoke(t *testing.T) {
 // node's signed result: envelope verification, replay check, gate stage,
 // result signing, client-side signature check.
 var bizraGoverned = side{name: "bizra-governed", setup: func(tb testing.TB) (func(int) error, func()) {
-	n := startNode(tb)
+	n := startNodeWith(tb, true)
 	cli, err := nats.Connect(n.NATSURL())
 	if err != nil {
 		tb.Fatal(err)
@@ -207,9 +213,9 @@ var bizraGoverned = side{name: "bizra-governed", setup: func(tb testing.TB) (fun
 		}
 }}
 
-// BenchmarkGoverned: the governed path (sealed card verified, gate, signed
-// result verified by the client) vs the ungoverned bare-protobuf path
-// through the same node.
+// BenchmarkGoverned: the governed path (sealed card verified, gate, task
+// record written durably with its proof, signed result verified by the
+// client) vs the bare-protobuf path through a node without records.
 func BenchmarkGoverned(b *testing.B) {
 	compare(b, "governed vs ungoverned", bizraIngress, bizraGoverned, false)
 }

@@ -41,6 +41,10 @@ type Config struct {
 	Supervision agent.Backoff `yaml:"supervision"`
 	// Trust governs signed PCI envelopes.
 	Trust TrustConfig `yaml:"trust"`
+	// Records writes every task's Merkle-DAG record durably (one synced,
+	// group-committed batch per task) and attaches its proof to the result.
+	// Default true; false trades the proof for latency.
+	Records bool `yaml:"records"`
 }
 
 // TrustConfig is the node's trust policy for enveloped requests.
@@ -125,6 +129,7 @@ func DefaultConfig() Config {
 		External:     ExternalConfig{Heartbeat: 5 * time.Second, Misses: 3, Mailbox: 64},
 		Supervision:  agent.DefaultBackoff(),
 		Trust:        TrustConfig{ResultTTL: 5 * time.Minute},
+		Records:      true,
 	}
 }
 

@@ -201,11 +201,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		NodeID: cfg.NodeID, System: n.system, Routes: n.routes,
 		MaxPayload: cfg.Limits.MaxPayload, DefaultTimeout: cfg.Limits.TaskTimeout, Metrics: n.metrics,
 		// The pipeline of seed §3.1, in order.
-		Stages: []router.Stage{
-			&gate.TaskStage{Gate: g, Log: decisions},
-			&durable.Stage{NodeID: cfg.NodeID, Committer: n.commits, Logger: log.With("component", "session")},
-			&ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second},
-		},
+		Stages: n.stages(g, decisions),
 	})
 	icfg := ingress.Config{
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
@@ -308,6 +304,15 @@ func (n *Node) shutdown() {
 		_ = n.db.Close()
 	}
 	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
+}
+
+// stages is the request pipeline of seed §3.1, in order.
+func (n *Node) stages(g *gate.Gate, decisions *gate.Log) []router.Stage {
+	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}}
+	if n.cfg.Records {
+		st = append(st, &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Logger: n.log.With("component", "session")})
+	}
+	return append(st, &ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second})
 }
 
 // SubjectNTUAnomaly carries every NTU anomaly the node's monitors raise.

@@ -23,6 +23,7 @@ import (
 	"github.com/bizra/bizra/actors/agentkit"
 	"github.com/bizra/bizra/actors/gate"
 	"github.com/bizra/bizra/actors/ingress"
+	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/messages/pci"
 	"github.com/bizra/bizra/runtime"
@@ -114,6 +115,14 @@ func TestEchoOverNATSAndHTTP(t *testing.T) {
 	if string(res.GetOutput()) != "hello" || res.GetTaskId() != "t1" || res.GetAgent() != "echo-1" ||
 		res.GetNodeId() != "test-node" || res.GetSessionId() != "s1" || res.GetTraceId() != "tr1" || res.GetMediaType() != "text/plain" {
 		t.Fatalf("unexpected result %v", res)
+	}
+	// Records are on by default: the result carries a proof that covers it.
+	pr, err := session.ProofFromProto(res.GetProof())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := session.ProofCoversResult(pr, res); err != nil || pr.SessionID != "s1/t1" {
+		t.Fatalf("proof %s: %v", pr.SessionID, err)
 	}
 	tm := res.GetTimings()
 	if tm.GetReceivedAt() == nil || tm.GetStartedAt() == nil || tm.GetFinishedAt() == nil ||

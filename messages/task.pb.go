@@ -955,6 +955,123 @@ func (*AgentListRequest) Descriptor() ([]byte, []int) {
 	return file_bizra_v1_task_proto_rawDescGZIP(), []int{8}
 }
 
+// SessionShowRequest asks a node for a session's task records
+// (subject bizra.session.show).
+type SessionShowRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionShowRequest) Reset() {
+	*x = SessionShowRequest{}
+	mi := &file_bizra_v1_task_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionShowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionShowRequest) ProtoMessage() {}
+
+func (x *SessionShowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionShowRequest.ProtoReflect.Descriptor instead.
+func (*SessionShowRequest) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SessionShowRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+// SessionRecords answers SessionShowRequest: the proof of every task
+// record of the session, in record-id order.
+type SessionRecords struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	NodeId    string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Records   []*SessionProof        `protobuf:"bytes,3,rep,name=records,proto3" json:"records,omitempty"`
+	// Set when the node could not read the records.
+	Error         string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionRecords) Reset() {
+	*x = SessionRecords{}
+	mi := &file_bizra_v1_task_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionRecords) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionRecords) ProtoMessage() {}
+
+func (x *SessionRecords) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionRecords.ProtoReflect.Descriptor instead.
+func (*SessionRecords) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SessionRecords) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *SessionRecords) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *SessionRecords) GetRecords() []*SessionProof {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+func (x *SessionRecords) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 var File_bizra_v1_task_proto protoreflect.FileDescriptor
 
 const file_bizra_v1_task_proto_rawDesc = "" +
@@ -1042,7 +1159,16 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\tAgentList\x12+\n" +
 	"\x06agents\x18\x01 \x03(\v2\x13.bizra.v1.AgentInfoR\x06agents\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\tR\x06nodeId\"\x12\n" +
-	"\x10AgentListRequest*\xdb\x01\n" +
+	"\x10AgentListRequest\"3\n" +
+	"\x12SessionShowRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\"\x90\x01\n" +
+	"\x0eSessionRecords\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x17\n" +
+	"\anode_id\x18\x02 \x01(\tR\x06nodeId\x120\n" +
+	"\arecords\x18\x03 \x03(\v2\x16.bizra.v1.SessionProofR\arecords\x12\x14\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error*\xdb\x01\n" +
 	"\tTaskState\x12\x1a\n" +
 	"\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TASK_STATE_SUBMITTED\x10\x01\x12\x16\n" +
@@ -1077,7 +1203,7 @@ func file_bizra_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_bizra_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_bizra_v1_task_proto_goTypes = []any{
 	(TaskState)(0),                // 0: bizra.v1.TaskState
 	(TaskComplexity)(0),           // 1: bizra.v1.TaskComplexity
@@ -1091,33 +1217,36 @@ var file_bizra_v1_task_proto_goTypes = []any{
 	(*AgentInfo)(nil),             // 9: bizra.v1.AgentInfo
 	(*AgentList)(nil),             // 10: bizra.v1.AgentList
 	(*AgentListRequest)(nil),      // 11: bizra.v1.AgentListRequest
-	nil,                           // 12: bizra.v1.TaskCard.ParametersEntry
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 14: google.protobuf.Duration
+	(*SessionShowRequest)(nil),    // 12: bizra.v1.SessionShowRequest
+	(*SessionRecords)(nil),        // 13: bizra.v1.SessionRecords
+	nil,                           // 14: bizra.v1.TaskCard.ParametersEntry
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 16: google.protobuf.Duration
 }
 var file_bizra_v1_task_proto_depIdxs = []int32{
 	2,  // 0: bizra.v1.Identity.type:type_name -> bizra.v1.AgentType
-	12, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
+	14, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
 	3,  // 2: bizra.v1.TaskCard.requester:type_name -> bizra.v1.Identity
 	1,  // 3: bizra.v1.TaskCard.complexity:type_name -> bizra.v1.TaskComplexity
-	13, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
-	13, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
-	13, // 6: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
-	13, // 7: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
-	13, // 8: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
-	14, // 9: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
-	14, // 10: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
+	15, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
+	15, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
+	15, // 6: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
+	15, // 7: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
+	15, // 8: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
+	16, // 9: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
+	16, // 10: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
 	0,  // 11: bizra.v1.TaskResult.state:type_name -> bizra.v1.TaskState
 	5,  // 12: bizra.v1.TaskResult.timings:type_name -> bizra.v1.Timings
 	8,  // 13: bizra.v1.TaskResult.proof:type_name -> bizra.v1.SessionProof
 	7,  // 14: bizra.v1.SessionProof.nodes:type_name -> bizra.v1.DagNode
-	13, // 15: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
+	15, // 15: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
 	9,  // 16: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	8,  // 17: bizra.v1.SessionRecords.records:type_name -> bizra.v1.SessionProof
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_bizra_v1_task_proto_init() }
@@ -1131,7 +1260,7 @@ func file_bizra_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bizra_v1_task_proto_rawDesc), len(file_bizra_v1_task_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -56,6 +56,8 @@ type Node struct {
 	key       ed25519.PrivateKey
 	db        *store.Store
 	commits   *store.Committer
+	heads     *store.Heads
+	dag       durable.NodeStore
 
 	stopOnce sync.Once
 	drained  bool
@@ -159,6 +161,14 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	if n.commits, err = n.db.NewCommitter(); err != nil {
 		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
 	}
+	if n.heads, err = store.NewHeads(n.db, n.commits); err != nil {
+		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
+	}
+	dag, err := store.NewDAGStore(n.db, n.commits)
+	if err != nil {
+		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
+	}
+	n.dag = durable.New(dag)
 	n.ns, n.nc, n.natsURL, err = startNATS(cfg.NATS, cfg.Limits.MaxPayload, cfg.NodeID)
 	if err != nil {
 		return n, err
@@ -206,6 +216,9 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	icfg := ingress.Config{
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
 		Dispatcher: n.disp, Routes: n.routes, System: n.system, Router: routerPID,
+		ShowSession: func(id string) *messages.SessionRecords {
+			return durable.ShowMessage(n.heads, n.dag, id, cfg.NodeID)
+		},
 		Governance: &ingress.Governance{Verifier: verifier, Key: key, Gate: g,
 			ResultTTL: cfg.Trust.ResultTTL, RequireEnvelope: cfg.Trust.RequireEnvelope},
 		Logger: log.With("component", "ingress"),
@@ -310,7 +323,7 @@ func (n *Node) shutdown() {
 func (n *Node) stages(g *gate.Gate, decisions *gate.Log) []router.Stage {
 	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}}
 	if n.cfg.Records {
-		st = append(st, &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Logger: n.log.With("component", "session")})
+		st = append(st, &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Logger: n.log.With("component", "session")})
 	}
 	return append(st, &ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second})
 }

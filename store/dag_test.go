@@ -147,3 +147,41 @@ func TestHeads(t *testing.T) {
 		t.Fatal("version 2 accepted")
 	}
 }
+
+func TestHeadsAddToBatchAndScanPrefix(t *testing.T) {
+	s := openTest(t)
+	c, err := s.NewCommitter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	hs, err := NewHeads(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Batch
+	for _, id := range []string{"a/1", "a/2", "ab/1", "b/1"} {
+		if err := hs.AddTo(&b, id, Head{Head: sha256.Sum256([]byte(id)), State: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := hs.AddTo(&b, "", Head{}); err == nil {
+		t.Fatal("empty id accepted")
+	}
+	if err := c.Commit(&b); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := hs.ScanPrefix("a/", func(id string, h Head) error {
+		if h.Head != sha256.Sum256([]byte(id)) {
+			t.Errorf("%s: wrong head", id)
+		}
+		got = append(got, id)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "a/1,a/2" {
+		t.Fatalf("prefix scan got %v", got)
+	}
+}

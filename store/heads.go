@@ -99,6 +99,21 @@ func (hs *Heads) Put(id string, h Head) error {
 	return hs.c.Put(k, v)
 }
 
+// AddTo adds the record of h as session id's head to b, so it becomes
+// durable together with the rest of the batch.
+func (hs *Heads) AddTo(b *Batch, id string, h Head) error {
+	k, err := headKey(id)
+	if err != nil {
+		return err
+	}
+	v, err := h.encode()
+	if err != nil {
+		return err
+	}
+	b.Put(k, v)
+	return nil
+}
+
 // Get returns session id's head, or an error wrapping ErrNotFound.
 func (hs *Heads) Get(id string) (Head, error) {
 	k, err := headKey(id)
@@ -124,7 +139,12 @@ func (hs *Heads) Delete(id string) error {
 // Scan calls fn for every session's head, in ascending id order (by
 // bytes). fn may return ErrStop.
 func (hs *Heads) Scan(fn func(id string, h Head) error) error {
-	return hs.s.Scan([]byte(PrefixSession), func(key, value []byte) error {
+	return hs.ScanPrefix("", fn)
+}
+
+// ScanPrefix is Scan restricted to ids that start with idPrefix.
+func (hs *Heads) ScanPrefix(idPrefix string, fn func(id string, h Head) error) error {
+	return hs.s.Scan([]byte(PrefixSession+idPrefix), func(key, value []byte) error {
 		h, err := decodeHead(value)
 		if err != nil {
 			return fmt.Errorf("session %q: %w", key[len(PrefixSession):], err)

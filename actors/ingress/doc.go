@@ -9,6 +9,7 @@
 //	bizra.agent.register     RegisterAgent → RegisterAck
 //	bizra.agent.heartbeat    Heartbeat (publish)
 //	bizra.agent.deregister   DeregisterAgent (publish)
+//	bizra.session.show       SessionShowRequest → SessionRecords
 //
 // HTTP: POST /v1/tasks (protojson TaskCard → TaskResult), GET /v1/agents,
 // GET /healthz, GET /metrics.

@@ -22,6 +22,7 @@ const (
 	SubjectRegister   = "bizra.agent.register"
 	SubjectHeartbeat  = "bizra.agent.heartbeat"
 	SubjectDeregister = "bizra.agent.deregister"
+	SubjectSession    = "bizra.session.show"
 	// QueueTask is the queue group of task subjects: with several nodes on
 	// one NATS, each TaskCard goes to one of them.
 	QueueTask = "bizra-task"
@@ -42,7 +43,9 @@ type Config struct {
 	// Governance opens enveloped cards and signs results (nil: bare
 	// protobuf only).
 	Governance *Governance
-	Logger     *slog.Logger
+	// ShowSession answers bizra.session.show (nil: not served).
+	ShowSession func(id string) *messages.SessionRecords
+	Logger      *slog.Logger
 }
 
 // NATS serves the node's subjects on a NATS connection.
@@ -88,6 +91,7 @@ func (n *NATS) Start() error {
 		{SubjectRegister, "", n.onRegister},
 		{SubjectHeartbeat, "", n.onHeartbeat},
 		{SubjectDeregister, "", n.onDeregister},
+		{SubjectSession, "", n.onSessionShow},
 	} {
 		var (
 			ns  *nats.Subscription
@@ -244,6 +248,18 @@ func (n *NATS) onRegister(m *nats.Msg) {
 	if m.Reply != "" {
 		n.respond(m, ack)
 	}
+}
+
+func (n *NATS) onSessionShow(m *nats.Msg) {
+	if m.Reply == "" || n.cfg.ShowSession == nil {
+		return
+	}
+	req := &messages.SessionShowRequest{}
+	if err := proto.Unmarshal(m.Data, req); err != nil || req.GetSessionId() == "" {
+		n.respond(m, &messages.SessionRecords{NodeId: n.cfg.NodeID, Error: fmt.Sprintf("want a SessionShowRequest with a session id (%v)", err)})
+		return
+	}
+	n.respond(m, n.cfg.ShowSession(req.GetSessionId()))
 }
 
 func (n *NATS) onHeartbeat(m *nats.Msg) {

@@ -82,7 +82,12 @@ type nodeProc struct {
 
 func startNodeProc(t *testing.T, extra ...string) *nodeProc {
 	t.Helper()
-	dir := t.TempDir()
+	return startNodeProcIn(t, t.TempDir(), extra...)
+}
+
+func startNodeProcIn(t *testing.T, dir string, extra ...string) *nodeProc {
+	t.Helper()
+	_ = os.Remove(filepath.Join(dir, "node.json")) // left behind by a killed node
 	args := append([]string{"node", "--data-dir", dir, "--http", "127.0.0.1:0", "--nats-port", "0"}, extra...)
 	cmd := exec.Command(filepath.Join(binDir, "bizra"), args...)
 	p := &nodeProc{cmd: cmd, dir: dir, stderr: &syncWriter{}, done: make(chan struct{})}
@@ -378,6 +383,17 @@ func TestSessionVerify(t *testing.T) {
 	if v := bizra(t, "session", "verify"); v.code != 2 {
 		t.Fatalf("usage: %+v", v)
 	}
+	// A second task in the session; show lists both records, verified.
+	if r := bizra(t, "task", "send", "--nats", p.info.NATSURL, "--capability", "echo", "--input", "again", "--session", "s-1"); r.code != 0 {
+		t.Fatalf("send: %+v", r)
+	}
+	v := bizra(t, "session", "show", "s-1", "--nats", p.info.NATSURL)
+	if v.code != 0 || strings.Count(v.stdout, "(verified)") != 2 || !strings.Contains(v.stdout, "committed") || !strings.Contains(v.stdout, res.GetTaskId()) {
+		t.Fatalf("show: %+v", v)
+	}
+	if v := bizra(t, "session", "show", "no-such-session", "--nats", p.info.NATSURL); v.code != 1 {
+		t.Fatalf("show unknown: %+v", v)
+	}
 }
 
 func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
@@ -403,7 +419,6 @@ func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen after SIGKILL: %v", err)
 	}
-	defer db.Close()
 	// Every node of every answered task's record is on disk, intact.
 	for _, pr := range proofs {
 		for _, n := range pr.Nodes {
@@ -415,6 +430,23 @@ func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
 			if err != nil || got.Hash() != n.Hash() {
 				t.Fatalf("record %s node %s damaged: %v", pr.SessionID, n.Hash(), err)
 			}
+		}
+	}
+	db.Close()
+	// Restarted on the same data dir, the node serves the same records.
+	p2 := startNodeProcIn(t, p.dir)
+	v := bizra(t, "session", "show", "crash", "--nats", p2.info.NATSURL, "--json")
+	var recs messages.SessionRecords
+	if v.code != 0 || protojson.Unmarshal([]byte(v.stdout), &recs) != nil || len(recs.GetRecords()) != len(proofs) {
+		t.Fatalf("show after restart: %+v", v)
+	}
+	heads := map[string]bool{}
+	for _, r := range recs.GetRecords() {
+		heads[string(r.GetHead())] = true
+	}
+	for _, pr := range proofs {
+		if !heads[string(pr.Head[:])] {
+			t.Fatalf("record %s: head %s not served after restart", pr.SessionID, pr.Head)
 		}
 	}
 }

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/messages"
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
 func newSessionCmd() *cobra.Command {
@@ -17,9 +21,10 @@ func newSessionCmd() *cobra.Command {
 		Short: "Check session records",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return usage("session needs a subcommand (verify)")
+			return usage("session needs a subcommand (show, verify)")
 		},
 	}
+	cmd.AddCommand(newSessionShowCmd())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "verify FILE",
 		Short: "Verify the proof in a TaskResult printed by 'bizra task send --json' ('-' reads stdin)",
@@ -60,5 +65,81 @@ and that its validated node holds this result's digest. Exit 0 when it verifies,
 			return nil
 		},
 	})
+	return cmd
+}
+
+func newSessionShowCmd() *cobra.Command {
+	var (
+		natsURL string
+		asJSON  bool
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Print a session's task records (states, times, payload hashes), each proof checked",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			nc, err := nats.Connect(natsURL, nats.Name("bizra-cli"), nats.Timeout(5*time.Second))
+			if err != nil {
+				return failure("connect %s: %v", natsURL, err)
+			}
+			defer nc.Close()
+			req, _ := proto.Marshal(&messages.SessionShowRequest{SessionId: args[0]})
+			msg, err := nc.Request("bizra.session.show", req, timeout)
+			switch {
+			case errors.Is(err, nats.ErrNoResponders):
+				return failure("no node answers on %s", natsURL)
+			case err != nil:
+				return failure("request: %v", err)
+			}
+			var recs messages.SessionRecords
+			if err := proto.Unmarshal(msg.Data, &recs); err != nil {
+				return failure("node answered with malformed records: %v", err)
+			}
+			if recs.GetError() != "" {
+				return failure("node %s: %s", recs.GetNodeId(), recs.GetError())
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				data, _ := protojson.MarshalOptions{Multiline: true}.Marshal(&recs)
+				fmt.Fprintln(out, string(data))
+			}
+			if len(recs.GetRecords()) == 0 {
+				return failure("session %q has no records on node %s", args[0], recs.GetNodeId())
+			}
+			bad := 0
+			for _, r := range recs.GetRecords() {
+				p, err := session.ProofFromProto(r)
+				if err == nil {
+					err = session.VerifyProof(p)
+				}
+				if err != nil {
+					bad++
+				}
+				if asJSON {
+					continue
+				}
+				verdict := "verified"
+				if err != nil {
+					verdict = "INVALID: " + err.Error()
+				}
+				fmt.Fprintf(out, "record %s  (%s)\n", r.GetSessionId(), verdict)
+				if p == nil {
+					continue
+				}
+				for _, n := range p.Nodes {
+					fmt.Fprintf(out, "  %-10s %s  payload %s\n", n.State, n.Time().Format(time.RFC3339Nano), n.PayloadHash.String()[:16])
+				}
+			}
+			if bad > 0 {
+				return failure("%d of %d records do not verify", bad, len(recs.GetRecords()))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&natsURL, "nats", defaultNATS, "NATS URL of a node")
+	f.BoolVar(&asJSON, "json", false, "print the records as protojson")
+	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for the node")
 	return cmd
 }

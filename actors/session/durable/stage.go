@@ -18,7 +18,10 @@ import (
 type Stage struct {
 	NodeID    string
 	Committer *store.Committer
-	Logger    *slog.Logger
+	// Heads indexes records by id (sess/<session id>/<task id>) for
+	// `bizra session show`; the head record is written in the same batch.
+	Heads  *store.Heads
+	Logger *slog.Logger
 }
 
 // Name implements router.Stage.
@@ -53,6 +56,12 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, _ time.
 	var b store.Batch
 	for _, n := range proof.Nodes {
 		b.Put(store.DAGKey(n.Hash()), n.Encode())
+	}
+	if s.Heads != nil {
+		if err := s.Heads.AddTo(&b, rec.ID(), store.Head{Head: rec.Head(), State: uint8(rec.State()), Updated: now}); err != nil {
+			s.Logger.Error("session record: head", "task", card.GetId(), "error", err)
+			return
+		}
 	}
 	if err := s.Committer.Commit(&b); err != nil {
 		s.Logger.Error("session record not durable; result goes out without a proof", "task", card.GetId(), "error", err)

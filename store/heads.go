@@ -88,15 +88,11 @@ func headKey(id string) ([]byte, error) {
 
 // Put records h as session id's head.
 func (hs *Heads) Put(id string, h Head) error {
-	k, err := headKey(id)
-	if err != nil {
+	var b Batch
+	if err := hs.AddTo(&b, id, h); err != nil {
 		return err
 	}
-	v, err := h.encode()
-	if err != nil {
-		return err
-	}
-	return hs.c.Put(k, v)
+	return hs.c.Commit(&b)
 }
 
 // AddTo adds the record of h as session id's head to b, so it becomes

@@ -17,8 +17,8 @@
 // Decoding is pure (decode.go) and fuzzed: malformed input, a missing or
 // mismatched capability and an oversize payload each become a REJECTED
 // TaskResult with a stable code, never a dropped request. NATS requests are
-// dispatched asynchronously (the reply is sent by whoever produced the
-// result, no goroutine waits per request); at most Config.MaxConcurrent are
+// dispatched asynchronously (nothing waits while an agent works; the reply
+// is sent when the result arrives); at most Config.MaxConcurrent are
 // in progress, and past the bound a request is answered at once with
 // E_AGENT_OVERLOADED.
 package ingress

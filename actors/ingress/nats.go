@@ -179,8 +179,8 @@ func (n *NATS) onTask(m *nats.Msg) {
 	}
 	n.wg.Add(1)
 	n.mu.Unlock()
-	// No goroutine per request: the reply is sent from whichever goroutine
-	// produced the result.
+	// Nothing waits while the agent works: the reply is sent when the
+	// result arrives.
 	n.cfg.Dispatcher.DispatchAsync(card, func(res *messages.TaskResult) {
 		reply(card, res)
 		<-n.sem

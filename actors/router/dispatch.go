@@ -58,9 +58,10 @@ func (d *Dispatcher) Dispatch(card *messages.TaskCard) *messages.TaskResult {
 }
 
 // DispatchAsync routes card to an agent and calls done exactly once with
-// its final TaskResult. done may run on the caller's goroutine (for a task
-// rejected at once) or on the goroutine that answered; it must not block.
-// Nothing waits in between, so ingress needs no goroutine per request.
+// its final TaskResult. done runs on the caller's goroutine for a task
+// rejected at once, otherwise on a goroutine started when the agent's answer
+// (or the deadline) arrives. No goroutine waits while the agent works, so
+// ingress needs none per request in flight.
 func (d *Dispatcher) DispatchAsync(card *messages.TaskCard, done func(*messages.TaskResult)) {
 	d.dispatch(card, false, done)
 }

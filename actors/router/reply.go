@@ -13,7 +13,8 @@ import (
 // protoactor process (a PID an agent can respond to) that calls its
 // callback exactly once: with the agent's TaskResult, or with nil when the
 // timeout passes first or the agent's PID turned out dead. Unlike a future,
-// nobody blocks on it: the callback runs on the goroutine that answered.
+// nobody blocks on it: the callback runs on a goroutine of its own, so the
+// answering agent is not held up by what the pipeline does afterwards.
 type replyProcess struct {
 	system *actor.ActorSystem
 	pid    *actor.PID
@@ -35,14 +36,21 @@ func newReply(system *actor.ActorSystem, timeout time.Duration, fn func(*message
 }
 
 func (p *replyProcess) finish(res *messages.TaskResult, timedOut bool) {
+	if p.claim() {
+		p.fn(res, timedOut)
+	}
+}
+
+// claim marks the reply answered; only the first caller gets true.
+func (p *replyProcess) claim() bool {
 	if !p.done.CompareAndSwap(false, true) {
-		return
+		return false
 	}
 	p.mu.Lock()
 	p.timer.Stop()
 	p.mu.Unlock()
 	p.system.ProcessRegistry.Remove(p.pid)
-	p.fn(res, timedOut)
+	return true
 }
 
 // SendUserMessage implements actor.Process.
@@ -50,8 +58,13 @@ func (p *replyProcess) SendUserMessage(_ *actor.PID, message any) {
 	message = actor.UnwrapEnvelopeMessage(message)
 	res, _ := message.(*messages.TaskResult)
 	// Anything else (a DeadLetterResponse: the agent's PID is gone) ends the
-	// wait without a result.
-	p.finish(res, false)
+	// wait without a result. The completion (pipeline stages, which may
+	// wait for a synced write, and the reply) runs on its own goroutine so
+	// the answering agent goes straight on to its next task; the
+	// Dispatcher's in-flight count owns it.
+	if p.claim() {
+		go p.fn(res, false)
+	}
 }
 
 // SendSystemMessage implements actor.Process.

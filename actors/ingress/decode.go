@@ -39,16 +39,8 @@ func checkCapability(card *messages.TaskCard, subjectCapability string, maxPaylo
 		return nil, router.Reject(card, nodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeCapabilityMismatch,
 			fmt.Sprintf("subject names capability %q but the card names %q", subjectCapability, card.GetCapability()))
 	}
-	if card.GetCapability() == "" {
-		return nil, router.Reject(card, nodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeMissingCapability, "task card names no capability")
-	}
-	if !router.ValidName(card.GetCapability()) {
-		return nil, router.Reject(card, nodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeUnknownCapability,
-			fmt.Sprintf("capability %q is not a valid name ([A-Za-z0-9_-], 1-128 characters)", card.GetCapability()))
-	}
-	if maxPayload > 0 && len(card.GetInput()) > maxPayload {
-		return nil, router.Reject(card, nodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeTooLarge,
-			fmt.Sprintf("input is %d bytes; the limit is %d", len(card.GetInput()), maxPayload))
+	if r := router.CheckCard(card, maxPayload, nodeID); r != nil {
+		return nil, r
 	}
 	return card, nil
 }

@@ -26,8 +26,6 @@ type ActorConfig struct {
 	Logger   *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// OnChange, when set, is called after each change of the table.
-	OnChange func(event string, e *Entry)
 }
 
 // Actor is the router actor: the single writer of the routing Table.
@@ -63,7 +61,6 @@ func (a *Actor) Receive(ctx actor.Context) {
 		snap, err := a.table.Put(m.Entry, a.cfg.Now())
 		if err == nil {
 			a.cfg.Routes.store(snap)
-			a.changed("added", &m.Entry)
 		}
 		ctx.Respond(&RouteAdded{Err: err})
 	case *messages.RegisterAgent:
@@ -89,7 +86,6 @@ func (a *Actor) Receive(ctx actor.Context) {
 			for _, e := range gone {
 				ctx.Poison(e.PID)
 				a.cfg.Logger.Info("external agent expired", "agent", e.Name, "last_seen", e.LastSeen)
-				a.changed("expired", e)
 			}
 		}
 	case *actor.Stopped, *actor.Restart:
@@ -112,7 +108,6 @@ func (a *Actor) drop(ctx actor.Context, name, why string) {
 	// (as unavailable, and retried elsewhere) before it stops.
 	ctx.Poison(e.PID)
 	a.cfg.Logger.Info("external agent removed", "agent", name, "reason", why)
-	a.changed(why, e)
 }
 
 // register admits or refreshes an external agent.
@@ -175,16 +170,9 @@ func (a *Actor) register(ctx actor.Context, r *messages.RegisterAgent) *messages
 	a.cfg.Routes.store(snap)
 	if !known {
 		a.cfg.Logger.Info("external agent joined", "agent", entry.Name, "capabilities", entry.Capabilities, "subject", subject)
-		a.changed("joined", &entry)
 	}
 	ack.Accepted, ack.Subject, ack.HeartbeatMs = true, subject, hb.Milliseconds()
 	return ack
-}
-
-func (a *Actor) changed(event string, e *Entry) {
-	if a.cfg.OnChange != nil {
-		a.cfg.OnChange(event, e)
-	}
 }
 
 func (a *Actor) startTicker(ctx actor.Context) {

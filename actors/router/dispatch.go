@@ -240,10 +240,24 @@ func (d *Dispatcher) Draining() bool {
 	return d.draining
 }
 
-// Validate checks a TaskCard before routing: capability present and
-// well-formed, input within maxPayload, deadline not passed. It returns a
-// final result for a card that must not run, or nil.
+// Validate checks a TaskCard before routing: CheckCard, then the deadline
+// (not passed). It returns a final result for a card that must not run, or
+// nil.
 func Validate(card *messages.TaskCard, now time.Time, maxPayload int, nodeID string) *messages.TaskResult {
+	if r := CheckCard(card, maxPayload, nodeID); r != nil {
+		return r
+	}
+	if card.GetDeadline() != nil && !card.GetDeadline().AsTime().After(now) {
+		return Reject(card, nodeID, messages.TaskState_TASK_STATE_FAILED, messages.CodeDeadlineExceeded,
+			fmt.Sprintf("deadline %s had passed when the node received the task", card.GetDeadline().AsTime().Format(time.RFC3339Nano)))
+	}
+	return nil
+}
+
+// CheckCard checks what does not depend on time: a capability that is
+// present and a valid name, and input within maxPayload. Ingress decoders
+// and Validate share it.
+func CheckCard(card *messages.TaskCard, maxPayload int, nodeID string) *messages.TaskResult {
 	switch {
 	case card.GetCapability() == "":
 		return Reject(card, nodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeMissingCapability, "task card names no capability")
@@ -253,9 +267,6 @@ func Validate(card *messages.TaskCard, now time.Time, maxPayload int, nodeID str
 	case maxPayload > 0 && len(card.GetInput()) > maxPayload:
 		return Reject(card, nodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeTooLarge,
 			fmt.Sprintf("input is %d bytes; the limit is %d", len(card.GetInput()), maxPayload))
-	case card.GetDeadline() != nil && !card.GetDeadline().AsTime().After(now):
-		return Reject(card, nodeID, messages.TaskState_TASK_STATE_FAILED, messages.CodeDeadlineExceeded,
-			fmt.Sprintf("deadline %s had passed when the node received the task", card.GetDeadline().AsTime().Format(time.RFC3339Nano)))
 	}
 	return nil
 }

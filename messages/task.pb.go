@@ -290,8 +290,10 @@ type TaskCard struct {
 	// True when running the task twice is harmless (retries are allowed).
 	Idempotent bool `protobuf:"varint,10,opt,name=idempotent,proto3" json:"idempotent,omitempty"`
 	// Trace id propagated through every hop.
-	TraceId       string                 `protobuf:"bytes,11,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	TraceId   string                 `protobuf:"bytes,11,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Set by the node's pipeline (gate decisions); cleared on arrival.
+	Governance    *Governance `protobuf:"bytes,13,opt,name=governance,proto3" json:"governance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -410,6 +412,13 @@ func (x *TaskCard) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *TaskCard) GetGovernance() *Governance {
+	if x != nil {
+		return x.Governance
+	}
+	return nil
+}
+
 // Timings of one task on the node that answered it.
 type Timings struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -507,7 +516,10 @@ type TaskResult struct {
 	TraceId   string   `protobuf:"bytes,11,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
 	// Merkle-DAG proof of the task's session record: the lineage from the
 	// record's root to its committed head (see docs/governance.md).
-	Proof         *SessionProof `protobuf:"bytes,12,opt,name=proof,proto3" json:"proof,omitempty"`
+	Proof *SessionProof `protobuf:"bytes,12,opt,name=proof,proto3" json:"proof,omitempty"`
+	// What the pipeline decided about the task (gate verdicts, NTU reading);
+	// bound into the proof's computing node.
+	Governance    *Governance `protobuf:"bytes,13,opt,name=governance,proto3" json:"governance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -622,6 +634,13 @@ func (x *TaskResult) GetTraceId() string {
 func (x *TaskResult) GetProof() *SessionProof {
 	if x != nil {
 		return x.Proof
+	}
+	return nil
+}
+
+func (x *TaskResult) GetGovernance() *Governance {
+	if x != nil {
+		return x.Governance
 	}
 	return nil
 }
@@ -1009,7 +1028,17 @@ type SessionRecords struct {
 	NodeId    string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	Records   []*SessionProof        `protobuf:"bytes,3,rep,name=records,proto3" json:"records,omitempty"`
 	// Set when the node could not read the records.
-	Error         string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// The governance of each record, parallel to records (empty when the
+	// record kept none).
+	Governance []*Governance `protobuf:"bytes,5,rep,name=governance,proto3" json:"governance,omitempty"`
+	// Each record's receipt from the node's session-head log (JSON,
+	// format bizra.session.receipt/v1), parallel to records; empty when no
+	// signed checkpoint covers the record yet.
+	Receipts []string `protobuf:"bytes,6,rep,name=receipts,proto3" json:"receipts,omitempty"`
+	// The answering node's identity key ("ed25519:…"), which signs the log's
+	// checkpoints.
+	NodeKey       string `protobuf:"bytes,7,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1072,16 +1101,37 @@ func (x *SessionRecords) GetError() string {
 	return ""
 }
 
+func (x *SessionRecords) GetGovernance() []*Governance {
+	if x != nil {
+		return x.Governance
+	}
+	return nil
+}
+
+func (x *SessionRecords) GetReceipts() []string {
+	if x != nil {
+		return x.Receipts
+	}
+	return nil
+}
+
+func (x *SessionRecords) GetNodeKey() string {
+	if x != nil {
+		return x.NodeKey
+	}
+	return ""
+}
+
 var File_bizra_v1_task_proto protoreflect.FileDescriptor
 
 const file_bizra_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x13bizra/v1/task.proto\x12\bbizra.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"f\n" +
+	"\x13bizra/v1/task.proto\x12\bbizra.v1\x1a\x19bizra/v1/governance.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"f\n" +
 	"\bIdentity\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x02 \x01(\fR\tpublicKey\x12'\n" +
-	"\x04type\x18\x03 \x01(\x0e2\x13.bizra.v1.AgentTypeR\x04type\"\xb1\x04\n" +
+	"\x04type\x18\x03 \x01(\x0e2\x13.bizra.v1.AgentTypeR\x04type\"\xe7\x04\n" +
 	"\bTaskCard\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
 	"\n" +
@@ -1106,10 +1156,13 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"idempotent\x12\x19\n" +
 	"\btrace_id\x18\v \x01(\tR\atraceId\x129\n" +
 	"\n" +
-	"created_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x1a=\n" +
+	"created_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x124\n" +
+	"\n" +
+	"governance\x18\r \x01(\v2\x14.bizra.v1.GovernanceR\n" +
+	"governance\x1a=\n" +
 	"\x0fParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01J\x04\b\r\x10\x14\"\x9e\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01J\x04\b\x0e\x10\x14\"\x9e\x02\n" +
 	"\aTimings\x12;\n" +
 	"\vreceived_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"receivedAt\x129\n" +
@@ -1118,7 +1171,7 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\vfinished_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"finishedAt\x121\n" +
 	"\x06queued\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x06queued\x12+\n" +
-	"\x03run\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03run\"\x95\x03\n" +
+	"\x03run\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03run\"\xcb\x03\n" +
 	"\n" +
 	"TaskResult\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12)\n" +
@@ -1136,7 +1189,10 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"session_id\x18\n" +
 	" \x01(\tR\tsessionId\x12\x19\n" +
 	"\btrace_id\x18\v \x01(\tR\atraceId\x12,\n" +
-	"\x05proof\x18\f \x01(\v2\x16.bizra.v1.SessionProofR\x05proofJ\x04\b\r\x10\x14\"\x7f\n" +
+	"\x05proof\x18\f \x01(\v2\x16.bizra.v1.SessionProofR\x05proof\x124\n" +
+	"\n" +
+	"governance\x18\r \x01(\v2\x14.bizra.v1.GovernanceR\n" +
+	"governanceJ\x04\b\x0e\x10\x14\"\x7f\n" +
 	"\aDagNode\x12\x14\n" +
 	"\x05state\x18\x01 \x01(\rR\x05state\x12!\n" +
 	"\ftimestamp_ns\x18\x02 \x01(\x03R\vtimestampNs\x12\x18\n" +
@@ -1162,13 +1218,18 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\x10AgentListRequest\"3\n" +
 	"\x12SessionShowRequest\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x01 \x01(\tR\tsessionId\"\x90\x01\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\"\xfd\x01\n" +
 	"\x0eSessionRecords\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\tR\x06nodeId\x120\n" +
 	"\arecords\x18\x03 \x03(\v2\x16.bizra.v1.SessionProofR\arecords\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error*\xdb\x01\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x124\n" +
+	"\n" +
+	"governance\x18\x05 \x03(\v2\x14.bizra.v1.GovernanceR\n" +
+	"governance\x12\x1a\n" +
+	"\breceipts\x18\x06 \x03(\tR\breceipts\x12\x19\n" +
+	"\bnode_key\x18\a \x01(\tR\anodeKey*\xdb\x01\n" +
 	"\tTaskState\x12\x1a\n" +
 	"\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TASK_STATE_SUBMITTED\x10\x01\x12\x16\n" +
@@ -1221,7 +1282,8 @@ var file_bizra_v1_task_proto_goTypes = []any{
 	(*SessionRecords)(nil),        // 13: bizra.v1.SessionRecords
 	nil,                           // 14: bizra.v1.TaskCard.ParametersEntry
 	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 16: google.protobuf.Duration
+	(*Governance)(nil),            // 16: bizra.v1.Governance
+	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
 }
 var file_bizra_v1_task_proto_depIdxs = []int32{
 	2,  // 0: bizra.v1.Identity.type:type_name -> bizra.v1.AgentType
@@ -1230,23 +1292,26 @@ var file_bizra_v1_task_proto_depIdxs = []int32{
 	1,  // 3: bizra.v1.TaskCard.complexity:type_name -> bizra.v1.TaskComplexity
 	15, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
 	15, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
-	15, // 6: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
-	15, // 7: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
-	15, // 8: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
-	16, // 9: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
-	16, // 10: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
-	0,  // 11: bizra.v1.TaskResult.state:type_name -> bizra.v1.TaskState
-	5,  // 12: bizra.v1.TaskResult.timings:type_name -> bizra.v1.Timings
-	8,  // 13: bizra.v1.TaskResult.proof:type_name -> bizra.v1.SessionProof
-	7,  // 14: bizra.v1.SessionProof.nodes:type_name -> bizra.v1.DagNode
-	15, // 15: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
-	9,  // 16: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
-	8,  // 17: bizra.v1.SessionRecords.records:type_name -> bizra.v1.SessionProof
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	16, // 6: bizra.v1.TaskCard.governance:type_name -> bizra.v1.Governance
+	15, // 7: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
+	15, // 8: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
+	15, // 9: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
+	17, // 10: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
+	17, // 11: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
+	0,  // 12: bizra.v1.TaskResult.state:type_name -> bizra.v1.TaskState
+	5,  // 13: bizra.v1.TaskResult.timings:type_name -> bizra.v1.Timings
+	8,  // 14: bizra.v1.TaskResult.proof:type_name -> bizra.v1.SessionProof
+	16, // 15: bizra.v1.TaskResult.governance:type_name -> bizra.v1.Governance
+	7,  // 16: bizra.v1.SessionProof.nodes:type_name -> bizra.v1.DagNode
+	15, // 17: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
+	9,  // 18: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
+	8,  // 19: bizra.v1.SessionRecords.records:type_name -> bizra.v1.SessionProof
+	16, // 20: bizra.v1.SessionRecords.governance:type_name -> bizra.v1.Governance
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_bizra_v1_task_proto_init() }
@@ -1254,6 +1319,7 @@ func file_bizra_v1_task_proto_init() {
 	if File_bizra_v1_task_proto != nil {
 		return
 	}
+	file_bizra_v1_governance_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

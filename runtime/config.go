@@ -45,6 +45,9 @@ type Config struct {
 	// group-committed batch per task) and attaches its proof to the result.
 	// Default true; false trades the proof for latency.
 	Records bool `yaml:"records"`
+	// CheckpointInterval is how often the node signs a checkpoint of its
+	// session-head log when the log grew (and once at shutdown). Default 2s.
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
 }
 
 // TrustConfig is the node's trust policy for enveloped requests.
@@ -124,12 +127,13 @@ func DefaultConfig() Config {
 			TaskTimeout:   30 * time.Second,
 			MaxConcurrent: 4096,
 		},
-		DrainTimeout: 10 * time.Second,
-		Agents:       []AgentConfig{{Name: "echo-1", Kind: "echo", Capabilities: []string{"echo"}, Mailbox: DefaultMailbox}},
-		External:     ExternalConfig{Heartbeat: 5 * time.Second, Misses: 3, Mailbox: 64},
-		Supervision:  agent.DefaultBackoff(),
-		Trust:        TrustConfig{ResultTTL: 5 * time.Minute},
-		Records:      true,
+		DrainTimeout:       10 * time.Second,
+		Agents:             []AgentConfig{{Name: "echo-1", Kind: "echo", Capabilities: []string{"echo"}, Mailbox: DefaultMailbox}},
+		External:           ExternalConfig{Heartbeat: 5 * time.Second, Misses: 3, Mailbox: 64},
+		Supervision:        agent.DefaultBackoff(),
+		Trust:              TrustConfig{ResultTTL: 5 * time.Minute},
+		Records:            true,
+		CheckpointInterval: 2 * time.Second,
 	}
 }
 
@@ -188,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	if c.DrainTimeout <= 0 {
 		return bad("drain_timeout", "must be > 0")
+	}
+	if c.CheckpointInterval <= 0 {
+		return bad("checkpoint_interval", "must be > 0")
 	}
 	if c.External.Heartbeat <= 0 {
 		return bad("external.heartbeat", "must be > 0")

@@ -58,6 +58,8 @@ type Node struct {
 	commits   *store.Committer
 	heads     *store.Heads
 	dag       durable.NodeStore
+	headLog   *durable.HeadLog
+	cpoints   *durable.Checkpointer
 
 	stopOnce sync.Once
 	drained  bool
@@ -169,6 +171,10 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
 	}
 	n.dag = durable.New(dag)
+	if n.headLog, err = durable.OpenHeadLog(n.db, n.commits, key, cfg.NodeID); err != nil {
+		return n, fmt.Errorf("%w: session-head log: %w", ErrStart, err)
+	}
+	n.cpoints = durable.StartCheckpointer(n.headLog, cfg.CheckpointInterval, log.With("component", "session"))
 	n.ns, n.nc, n.natsURL, err = startNATS(cfg.NATS, cfg.Limits.MaxPayload, cfg.NodeID)
 	if err != nil {
 		return n, err
@@ -217,7 +223,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
 		Dispatcher: n.disp, Routes: n.routes, System: n.system, Router: routerPID,
 		ShowSession: func(id string) *messages.SessionRecords {
-			return durable.ShowMessage(n.heads, n.dag, id, cfg.NodeID)
+			return n.records().ShowMessage(id, cfg.NodeID)
 		},
 		Governance: &ingress.Governance{Verifier: verifier, Key: key, Gate: g,
 			ResultTTL: cfg.Trust.ResultTTL, RequireEnvelope: cfg.Trust.RequireEnvelope},
@@ -228,6 +234,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		return n, err
 	}
 	n.httpIn = ingress.NewHTTP(icfg, n.reg)
+	durable.Mount(n.httpIn.Handle, n.headLog, n.PublicKey(), n.records(), cfg.NodeID)
 	if err = n.httpIn.Start(cfg.HTTP); err != nil {
 		return n, err
 	}
@@ -310,6 +317,9 @@ func (n *Node) shutdown() {
 	if n.decisions != nil {
 		_ = n.decisions.Close()
 	}
+	if n.cpoints != nil {
+		n.cpoints.Stop()
+	}
 	if n.commits != nil {
 		n.commits.Stop()
 	}
@@ -319,11 +329,16 @@ func (n *Node) shutdown() {
 	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
 }
 
+// records reads the node's task records.
+func (n *Node) records() durable.Reader {
+	return durable.Reader{DB: n.db, Heads: n.heads, Nodes: n.dag, Log: n.headLog, NodeKey: pci.PublicKeyID(n.PublicKey())}
+}
+
 // stages is the request pipeline of seed §3.1, in order.
 func (n *Node) stages(g *gate.Gate, decisions *gate.Log) []router.Stage {
 	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}}
 	if n.cfg.Records {
-		st = append(st, &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Logger: n.log.With("component", "session")})
+		st = append(st, &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Log: n.headLog, Logger: n.log.With("component", "session")})
 	}
 	return append(st, &ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second})
 }

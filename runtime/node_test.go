@@ -124,6 +124,18 @@ func TestEchoOverNATSAndHTTP(t *testing.T) {
 	if err := session.ProofCoversResult(pr, res); err != nil || pr.SessionID != "s1/t1" {
 		t.Fatalf("proof %s: %v", pr.SessionID, err)
 	}
+	// It carries the gate's verdict on the card and the NTU observation,
+	// both bound into the proof; a sender cannot supply its own.
+	g := res.GetGovernance()
+	if len(g.GetGate()) != 1 || !g.GetGate()[0].GetAllowed() || g.GetGate()[0].GetTool() != "Task" ||
+		g.GetGate()[0].GetScore() < g.GetGate()[0].GetThreshold() || g.GetNtu().GetAgent() != "echo-1" {
+		t.Fatalf("governance %v", g)
+	}
+	forged := send(t, nc, "bizra.task.echo", &messages.TaskCard{Input: []byte("x"),
+		Governance: &messages.Governance{Gate: []*messages.GateVerdict{{Tool: "Forged", Allowed: true}}}})
+	if gs := forged.GetGovernance().GetGate(); len(gs) != 1 || gs[0].GetTool() != "Task" {
+		t.Fatalf("sender-supplied governance kept: %v", forged.GetGovernance())
+	}
 	tm := res.GetTimings()
 	if tm.GetReceivedAt() == nil || tm.GetStartedAt() == nil || tm.GetFinishedAt() == nil ||
 		tm.GetFinishedAt().AsTime().Before(tm.GetReceivedAt().AsTime()) {
@@ -179,8 +191,8 @@ func TestEchoOverNATSAndHTTP(t *testing.T) {
 	data, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`bizra_tasks_total{capability="echo",state="TASK_STATE_COMPLETED"} 3`,
-		`bizra_task_duration_seconds_count{capability="echo"} 3`,
+		`bizra_tasks_total{capability="echo",state="TASK_STATE_COMPLETED"} 4`,
+		`bizra_task_duration_seconds_count{capability="echo"} 4`,
 		`bizra_agent_mailbox_saturation{agent="echo-1"} 0`,
 	} {
 		if !strings.Contains(string(data), want) {

@@ -8,6 +8,7 @@ const (
 	PrefixSession = "sess/"   // session heads (Heads)
 	PrefixDAG     = "dag/"    // session DAG nodes (DAGStore)
 	PrefixLog     = "log/"    // session-head log leaves and checkpoints
+	PrefixGov     = "gov/"    // task records' governance (gate verdicts, NTU readings)
 	PrefixLedger  = "ledger/" // market ledger
 	PrefixLicense = "lic/"    // licenses
 	PrefixPattern = "pat/"    // federation patterns
@@ -18,7 +19,7 @@ const (
 
 // Prefixes lists the owner prefixes, in the order above (PrefixMeta is not
 // an owner prefix).
-var Prefixes = []string{PrefixSession, PrefixDAG, PrefixLog, PrefixLedger, PrefixLicense, PrefixPattern}
+var Prefixes = []string{PrefixSession, PrefixDAG, PrefixLog, PrefixGov, PrefixLedger, PrefixLicense, PrefixPattern}
 
 // Key joins an owner prefix and a name: Key(PrefixLedger, "tx/42") is
 // "ledger/tx/42".

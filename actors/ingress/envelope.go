@@ -85,15 +85,26 @@ func (g *Governance) Ihsan(card *messages.TaskCard, now time.Time) float64 {
 }
 
 // SealResult signs res with the node's key. ihsan is the request's gate
-// score (1 when there was no decodable request); snr is measured on the
-// result's bytes.
+// score: the verdict the pipeline recorded in res.governance, evaluated
+// afresh only when none was recorded (a card refused before the gate), and
+// 1 when there was no decodable request; snr is measured on the result's
+// bytes.
 func (g *Governance) SealResult(res *messages.TaskResult, card *messages.TaskCard, now time.Time) ([]byte, error) {
 	payload, err := proto.Marshal(res)
 	if err != nil {
 		return nil, err
 	}
+	ihsan := -1.0
+	for _, v := range res.GetGovernance().GetGate() {
+		if v.GetTool() == string(gate.ToolTask) {
+			ihsan = v.GetScore()
+		}
+	}
+	if ihsan < 0 {
+		ihsan = g.Ihsan(card, now)
+	}
 	env, err := pci.Seal(g.Key, messages.AgentType_AGENT_TYPE_SOVEREIGN, PayloadTaskResult, payload,
-		g.Ihsan(card, now), pci.SNR(payload), g.ResultTTL, now, nil)
+		ihsan, pci.SNR(payload), g.ResultTTL, now, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,8 @@ import (
 
 // Stage is the NTU step of the request pipeline (it satisfies
 // router.Stage): after each result it sends the agent's monitor an
-// observation scored by ResultScore. It never blocks the request.
+// observation scored by ResultScore, and writes the observation into the
+// result's governance record. It never blocks the request.
 type Stage struct {
 	System   *actor.ActorSystem
 	Monitors *actor.PID
@@ -29,6 +30,9 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, elapsed
 	score, ok := ResultScore(res, elapsed, s.Target)
 	if !ok {
 		return
+	}
+	if res.Governance != nil {
+		res.Governance.Ntu = &messages.NtuReading{Agent: res.GetAgent(), Observation: score}
 	}
 	s.System.Root.Send(s.Monitors, &messages.NtuObservation{
 		Agent: res.GetAgent(), Source: "result", Value: score, At: timestamppb.New(now),

@@ -83,6 +83,9 @@ func (d *Dispatcher) dispatch(card *messages.TaskCard, wait bool, done func(*mes
 	}
 	complete := func(label string, r *messages.TaskResult) {
 		r = d.finish(card, label, r, received)
+		// The pipeline owns the governance record: whatever an agent put
+		// in its result is replaced by what the stages decided.
+		r.Governance = card.GetGovernance()
 		if len(d.cfg.Stages) > 0 {
 			now := d.cfg.Now()
 			for i := len(d.cfg.Stages) - 1; i >= 0; i-- {
@@ -97,6 +100,10 @@ func (d *Dispatcher) dispatch(card *messages.TaskCard, wait bool, done func(*mes
 	}
 	if card.GetId() == "" {
 		card.Id = NewID()
+	}
+	card.Governance = nil // set by stages only, never by the sender
+	if len(d.cfg.Stages) > 0 {
+		card.Governance = &messages.Governance{}
 	}
 	if r := Validate(card, received, d.cfg.MaxPayload, d.cfg.NodeID); r != nil {
 		complete("", r)

@@ -130,6 +130,13 @@ func (l *Log) Append(data []byte) uint64 {
 	return uint64(len(l.leaves) - 1)
 }
 
+// AppendLeafHash adds a leaf by its hash (LeafHash of its data) and returns
+// its index; a durable log rebuilt from stored entries uses it.
+func (l *Log) AppendLeafHash(h Hash) uint64 {
+	l.appendLeafHash(h)
+	return uint64(len(l.leaves) - 1)
+}
+
 // AppendEntry appends e's canonical encoding and returns its index.
 func (l *Log) AppendEntry(e LogEntry) uint64 { return l.Append(e.Encode()) }
 

@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/bizra/bizra/messages"
@@ -14,7 +15,8 @@ import (
 //
 //	init (root, binds the record id)
 //	→ active     payload: HashPayload of the card's bytes as received
-//	→ computing  payload: HashPayload of the agent's name
+//	→ computing  payload: ComputeDigest of the agent's name and the
+//	             pipeline's governance record (gate verdicts, NTU reading)
 //	→ validated  payload: ResultDigest of the result
 //	→ committed  payload: HashPayload of the node id
 //
@@ -49,6 +51,47 @@ func ResultDigest(res *messages.TaskResult) Hash {
 	return HashPayload(b)
 }
 
+// ComputeDigest is the payload hash of a result's computing node: BLAKE3
+// (via HashPayload) of a length-prefixed encoding of the agent's name and
+// the result's governance record, every gate verdict in order (tool,
+// verdict, score, threshold, the four FATE dimensions, rule, reason, hook;
+// scores as IEEE-754 bits) and the NTU reading. Altering a verdict or the
+// reading a result carries makes ProofCoversResult fail.
+func ComputeDigest(res *messages.TaskResult) Hash {
+	var b []byte
+	put := func(v string) {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	f64 := func(v float64) { b = binary.BigEndian.AppendUint64(b, math.Float64bits(v)) }
+	b = append(b, "bizra/task-compute/v1"...)
+	put(res.GetAgent())
+	g := res.GetGovernance()
+	b = binary.BigEndian.AppendUint32(b, uint32(len(g.GetGate())))
+	for _, v := range g.GetGate() {
+		put(v.GetTool())
+		if v.GetAllowed() {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+		for _, x := range []float64{v.GetScore(), v.GetThreshold(), v.GetFidelity(), v.GetAccountability(), v.GetTransparency(), v.GetEthics()} {
+			f64(x)
+		}
+		put(v.GetRule())
+		put(v.GetReason())
+		put(v.GetHook())
+	}
+	if n := g.GetNtu(); n != nil {
+		b = append(b, 1)
+		put(n.GetAgent())
+		f64(n.GetObservation())
+	} else {
+		b = append(b, 0)
+	}
+	return HashPayload(b)
+}
+
 // Times are the moments a task record's nodes carry.
 type Times struct {
 	Received, Started, Finished, Committed time.Time
@@ -67,7 +110,7 @@ func RecordTask(st NodeStore, card *messages.TaskCard, cardBytes []byte, res *me
 		at time.Time
 	}{
 		{s.Begin, HashPayload(cardBytes), t.Received},
-		{s.StartCompute, HashPayload([]byte(res.GetAgent())), latest(t.Received, t.Started)},
+		{s.StartCompute, ComputeDigest(res), latest(t.Received, t.Started)},
 		{s.Validate, ResultDigest(res), latest(t.Received, t.Started, t.Finished)},
 		{s.Commit, HashPayload([]byte(nodeID)), latest(t.Received, t.Started, t.Finished, t.Committed)},
 	}
@@ -99,13 +142,19 @@ func ProofCoversResult(p *Proof, res *messages.TaskResult) error {
 	if p.State() != Committed {
 		return fmt.Errorf("%w: proof head is %s, not committed", ErrProof, p.State())
 	}
-	want := ResultDigest(res)
+	want, compute := ResultDigest(res), ComputeDigest(res)
+	var okResult, okCompute bool
 	for _, n := range p.Nodes {
-		if n.State == Validated && n.PayloadHash == want {
-			return nil
-		}
+		okResult = okResult || (n.State == Validated && n.PayloadHash == want)
+		okCompute = okCompute || (n.State == Computing && n.PayloadHash == compute)
 	}
-	return fmt.Errorf("%w: no validated node holds this result's digest (output, state or error altered?)", ErrProof)
+	if !okResult {
+		return fmt.Errorf("%w: no validated node holds this result's digest (output, state or error altered?)", ErrProof)
+	}
+	if !okCompute {
+		return fmt.Errorf("%w: no computing node holds this result's agent and governance digest (gate verdicts or NTU reading altered?)", ErrProof)
+	}
+	return nil
 }
 
 // ToProto renders a proof for TaskResult.proof.

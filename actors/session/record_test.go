@@ -13,7 +13,11 @@ func TestTaskRecordProofCoversItsResultOnly(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	card := &messages.TaskCard{Id: "t1", SessionId: "s", Capability: "echo", Input: []byte("in")}
 	cardBytes, _ := proto.Marshal(card)
-	res := &messages.TaskResult{TaskId: "t1", State: messages.TaskState_TASK_STATE_COMPLETED, Output: []byte("out"), Agent: "echo-1"}
+	res := &messages.TaskResult{TaskId: "t1", State: messages.TaskState_TASK_STATE_COMPLETED, Output: []byte("out"), Agent: "echo-1",
+		Governance: &messages.Governance{
+			Gate: []*messages.GateVerdict{{Tool: "Task", Allowed: true, Score: 0.99, Threshold: 0.95, Fidelity: 1, Accountability: 0.97, Transparency: 1, Ethics: 1, Rule: "ALLOW", Reason: "ok", Hook: "fate"}},
+			Ntu:  &messages.NtuReading{Agent: "echo-1", Observation: 0.9},
+		}}
 	s, err := RecordTask(NewMemStore(), card, cardBytes, res, "node-a", Times{Received: t0, Started: t0.Add(time.Millisecond), Finished: t0.Add(2 * time.Millisecond), Committed: t0.Add(3 * time.Millisecond)})
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +37,13 @@ func TestTaskRecordProofCoversItsResultOnly(t *testing.T) {
 		"state":   func(r *messages.TaskResult) { r.State = messages.TaskState_TASK_STATE_FAILED },
 		"task id": func(r *messages.TaskResult) { r.TaskId = "t2" },
 		"error":   func(r *messages.TaskResult) { r.ErrorMessage = "x" },
+		"agent":   func(r *messages.TaskResult) { r.Agent = "echo-2" },
+		"verdict": func(r *messages.TaskResult) { r.Governance.Gate[0].Allowed = false },
+		"score":   func(r *messages.TaskResult) { r.Governance.Gate[0].Accountability = 0.98 },
+		"rule":    func(r *messages.TaskResult) { r.Governance.Gate[0].Rule = "X" },
+		"dropped": func(r *messages.TaskResult) { r.Governance.Gate = nil },
+		"ntu":     func(r *messages.TaskResult) { r.Governance.Ntu.Observation = 0.1 },
+		"no ntu":  func(r *messages.TaskResult) { r.Governance.Ntu = nil },
 	} {
 		other := proto.Clone(res).(*messages.TaskResult)
 		alter(other)

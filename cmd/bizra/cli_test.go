@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 	"time"
 
 	"github.com/bizra/bizra/actors/session"
+	"github.com/bizra/bizra/actors/session/durable"
 	"github.com/bizra/bizra/messages"
+	"github.com/bizra/bizra/messages/pci"
 	"github.com/bizra/bizra/runtime"
 	"github.com/bizra/bizra/store"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -388,7 +391,8 @@ func TestSessionVerify(t *testing.T) {
 		t.Fatalf("send: %+v", r)
 	}
 	v := bizra(t, "session", "show", "s-1", "--nats", p.info.NATSURL)
-	if v.code != 0 || strings.Count(v.stdout, "(verified)") != 2 || !strings.Contains(v.stdout, "committed") || !strings.Contains(v.stdout, res.GetTaskId()) {
+	if v.code != 0 || strings.Count(v.stdout, "(verified)") != 2 || !strings.Contains(v.stdout, "committed") || !strings.Contains(v.stdout, res.GetTaskId()) ||
+		strings.Count(v.stdout, "gate Task  ALLOW") != 2 || !strings.Contains(v.stdout, "ntu  echo-1 observation") {
 		t.Fatalf("show: %+v", v)
 	}
 	if v := bizra(t, "session", "show", "no-such-session", "--nats", p.info.NATSURL); v.code != 1 {
@@ -410,6 +414,23 @@ func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
 			t.Fatal(err)
 		}
 		proofs = append(proofs, pr)
+	}
+	// The node signs a checkpoint of its session-head log covering them.
+	pub, err := pci.ParsePublicKeyID(p.info.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before session.SignedCheckpoint
+	pollUntil(t, 10*time.Second, "a checkpoint covering 5 records", func() bool {
+		var cj durable.CheckpointJSON
+		if getJSON("http://"+p.info.HTTP+"/v1/log/checkpoint", &cj) != nil {
+			return false
+		}
+		before, err = cj.Decode()
+		return err == nil && before.Size >= 5
+	})
+	if err := session.VerifyCheckpoint(pub, before); err != nil {
+		t.Fatal(err)
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -448,5 +469,59 @@ func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
 		if !heads[string(pr.Head[:])] {
 			t.Fatalf("record %s: head %s not served after restart", pr.SessionID, pr.Head)
 		}
+	}
+	// Each record's log receipt verifies against its proof.
+	for i, r := range recs.GetRecords() {
+		pr, _ := session.ProofFromProto(r)
+		rc, err := session.DecodeReceiptJSON([]byte(recs.GetReceipts()[i]))
+		if err != nil || session.VerifyReceiptFor(pub, rc, pr) != nil {
+			t.Fatalf("record %s receipt: %v", pr.SessionID, err)
+		}
+	}
+	// The log grows on, and its new checkpoint is consistent with the one
+	// signed before the crash: nothing was rewritten.
+	if r := bizra(t, "task", "send", "--nats", p2.info.NATSURL, "--capability", "echo", "--input", "after"); r.code != 0 {
+		t.Fatalf("send after restart: %+v", r)
+	}
+	var cons durable.ConsistencyJSON
+	pollUntil(t, 10*time.Second, "a checkpoint past the crash", func() bool {
+		return getJSON(fmt.Sprintf("http://%s/v1/log/consistency?from=%d", p2.info.HTTP, before.Size), &cons) == nil &&
+			cons.Checkpoint.Size > before.Size
+	})
+	after, err := cons.Checkpoint.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, err := cons.DecodeProof()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := session.VerifyExtension(pub, before, after, proof); err != nil {
+		t.Fatalf("log after restart is not an extension of the log before: %v", err)
+	}
+}
+
+// getJSON decodes a 200 answer of url into v.
+func getJSON(url string, v any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// pollUntil polls cond every 10 ms until it holds, failing after limit.
+func pollUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/messages"
+	"github.com/bizra/bizra/messages/pci"
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -76,7 +77,7 @@ func newSessionShowCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "show ID",
-		Short: "Print a session's task records (states, times, payload hashes), each proof checked",
+		Short: "Print a session's task records (states, decisions, log receipts), each proof checked",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			nc, err := nats.Connect(natsURL, nats.Name("bizra-cli"), nats.Timeout(5*time.Second))
@@ -107,11 +108,22 @@ func newSessionShowCmd() *cobra.Command {
 			if len(recs.GetRecords()) == 0 {
 				return failure("session %q has no records on node %s", args[0], recs.GetNodeId())
 			}
+			nodeKey, keyErr := pci.ParsePublicKeyID(recs.GetNodeKey())
 			bad := 0
-			for _, r := range recs.GetRecords() {
+			for i, r := range recs.GetRecords() {
 				p, err := session.ProofFromProto(r)
 				if err == nil {
 					err = session.VerifyProof(p)
+				}
+				var receipt *session.Receipt
+				if err == nil && i < len(recs.GetReceipts()) && recs.GetReceipts()[i] != "" {
+					receipt, err = session.DecodeReceiptJSON([]byte(recs.GetReceipts()[i]))
+					if err == nil && keyErr != nil {
+						err = fmt.Errorf("node key %q: %w", recs.GetNodeKey(), keyErr)
+					}
+					if err == nil {
+						err = session.VerifyReceiptFor(nodeKey, receipt, p)
+					}
 				}
 				if err != nil {
 					bad++
@@ -129,6 +141,26 @@ func newSessionShowCmd() *cobra.Command {
 				}
 				for _, n := range p.Nodes {
 					fmt.Fprintf(out, "  %-10s %s  payload %s\n", n.State, n.Time().Format(time.RFC3339Nano), n.PayloadHash.String()[:16])
+				}
+				if i < len(recs.GetGovernance()) {
+					g := recs.GetGovernance()[i]
+					for _, v := range g.GetGate() {
+						verdict := "ALLOW"
+						if !v.GetAllowed() {
+							verdict = "BLOCK"
+						}
+						fmt.Fprintf(out, "  gate %-5s %s  score %.3f (threshold %.2f; F %.2f A %.2f T %.2f E %.2f)  rule %s: %s\n",
+							v.GetTool(), verdict, v.GetScore(), v.GetThreshold(), v.GetFidelity(), v.GetAccountability(),
+							v.GetTransparency(), v.GetEthics(), v.GetRule(), v.GetReason())
+					}
+					if n := g.GetNtu(); n != nil {
+						fmt.Fprintf(out, "  ntu  %s observation %.3f\n", n.GetAgent(), n.GetObservation())
+					}
+				}
+				if receipt != nil {
+					fmt.Fprintf(out, "  log  leaf %d of checkpoint size %d (signed by %s)\n", receipt.Index, receipt.Checkpoint.Size, recs.GetNodeKey())
+				} else {
+					fmt.Fprintf(out, "  log  not yet covered by a signed checkpoint\n")
 				}
 			}
 			if bad > 0 {

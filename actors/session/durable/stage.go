@@ -12,15 +12,19 @@ import (
 
 // Stage is the session step of the request pipeline (it satisfies
 // router.Stage): after every result it writes the task's record (a
-// five-node Merkle-DAG, see session.RecordTask) to the store in one synced
-// batch and attaches the record's proof to the result. The batch goes
-// through the store's Committer, so concurrent tasks share fsyncs.
+// five-node Merkle-DAG, see session.RecordTask), the record's head, its
+// governance (gate verdicts, NTU reading) and its leaf in the session-head
+// log to the store in one synced batch, then attaches the record's proof
+// to the result. The batch goes through the store's Committer, so
+// concurrent tasks share fsyncs.
 type Stage struct {
 	NodeID    string
 	Committer *store.Committer
 	// Heads indexes records by id (sess/<session id>/<task id>) for
 	// `bizra session show`; the head record is written in the same batch.
-	Heads  *store.Heads
+	Heads *store.Heads
+	// Log, when set, receives every record's committed head.
+	Log    *HeadLog
 	Logger *slog.Logger
 }
 
@@ -35,7 +39,11 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, _ time.
 	if card.GetId() == "" {
 		return
 	}
-	cardBytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(card)
+	// The card as received: the pipeline's governance is recorded on its
+	// own (computing node), not as part of what the sender sent.
+	sent := proto.Clone(card).(*messages.TaskCard)
+	sent.Governance = nil
+	cardBytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(sent)
 	if err != nil {
 		s.Logger.Error("session record: encode card", "task", card.GetId(), "error", err)
 		return
@@ -63,7 +71,31 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, _ time.
 			return
 		}
 	}
-	if err := s.Committer.Commit(&b); err != nil {
+	if g := res.GetGovernance(); g != nil {
+		data, err := proto.MarshalOptions{Deterministic: true}.Marshal(g)
+		if err != nil {
+			s.Logger.Error("session record: governance", "task", card.GetId(), "error", err)
+			return
+		}
+		b.Put(store.Key(store.PrefixGov, rec.ID()), data)
+	}
+	var (
+		leaf   uint64
+		entry  = session.EntryFor(rec, now)
+		logged = false
+	)
+	if s.Log != nil {
+		if leaf, err = s.Log.Reserve(&b, rec.ID(), entry); err != nil {
+			s.Logger.Error("session record not logged; result goes out without a proof", "task", card.GetId(), "error", err)
+			return
+		}
+		logged = true
+	}
+	err = s.Committer.Commit(&b)
+	if logged {
+		s.Log.Done(leaf, entry, err)
+	}
+	if err != nil {
 		s.Logger.Error("session record not durable; result goes out without a proof", "task", card.GetId(), "error", err)
 		return
 	}

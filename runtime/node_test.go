@@ -815,3 +815,59 @@ func TestTrustPolicy(t *testing.T) {
 		t.Fatal("bad allow entry accepted")
 	}
 }
+
+func TestEnvelopesOverHTTP(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Trust.RequireEnvelope = true
+	n := startNode(t, cfg, nil)
+	_, key, _ := ed25519.GenerateKey(nil)
+	post := func(data []byte, enveloped bool) (int, *messages.TaskResult, *messages.Envelope) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+n.HTTPAddr()+"/v1/tasks", bytes.NewReader(data))
+		if enveloped {
+			req.Header.Set(ingress.HeaderEnvelope, "v1")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if !enveloped {
+			var res messages.TaskResult
+			if err := protojson.Unmarshal(body, &res); err != nil {
+				t.Fatalf("body %q: %v", body, err)
+			}
+			return resp.StatusCode, &res, nil
+		}
+		if resp.Header.Get(ingress.HeaderEnvelope) != "v1" {
+			t.Fatalf("enveloped request answered without an envelope: %d %q", resp.StatusCode, body)
+		}
+		res, env, err := ingress.OpenResult(body, time.Now())
+		if err != nil {
+			t.Fatalf("result envelope: %v", err)
+		}
+		return resp.StatusCode, res, env
+	}
+	good := sealed(t, key, &messages.TaskCard{Capability: "echo", Input: []byte("over http")}, time.Now(), time.Minute)
+	code, res, env := post(good, true)
+	if code != http.StatusOK || string(res.GetOutput()) != "over http" || !bytes.Equal(env.GetSignerPublicKey(), n.PublicKey()) ||
+		res.GetProof() == nil {
+		t.Fatalf("%d %v", code, res)
+	}
+	code, res, _ = post(good, true)
+	if code != http.StatusForbidden || res.GetErrorCode() != "R001" {
+		t.Fatalf("replay: %d %v", code, res)
+	}
+	var e messages.Envelope
+	_ = proto.Unmarshal(sealed(t, key, &messages.TaskCard{Capability: "echo", Input: []byte("tamper")}, time.Now(), time.Minute), &e)
+	e.Signature[0] ^= 1
+	tampered, _ := proto.Marshal(&e)
+	if code, res, _ = post(tampered, true); code != http.StatusForbidden || res.GetErrorCode() != "R002" {
+		t.Fatalf("tampered: %d %v", code, res)
+	}
+	// This node requires envelopes: bare JSON is refused with R005.
+	if code, res, _ = post([]byte(`{"capability":"echo","input":"eA=="}`), false); code != http.StatusForbidden || res.GetErrorCode() != "R005" {
+		t.Fatalf("bare: %d %v", code, res)
+	}
+}

@@ -131,6 +131,16 @@ func (h *HTTP) postTask(w http.ResponseWriter, r *http.Request) {
 		h.writeProto(w, http.StatusRequestEntityTooLarge, res)
 		return
 	}
+	gov := h.cfg.Governance
+	if gov != nil && r.Header.Get(HeaderEnvelope) != "" {
+		h.postEnveloped(w, gov, body)
+		return
+	}
+	if gov != nil && gov.RequireEnvelope {
+		rej := gov.RejectUnsigned(h.cfg.NodeID)
+		h.writeProto(w, StatusOf(rej), rej)
+		return
+	}
 	card, reject := DecodeJSONTaskCard(body, h.cfg.MaxPayload, h.cfg.NodeID)
 	if reject != nil {
 		h.writeProto(w, StatusOf(reject), reject)
@@ -138,6 +148,27 @@ func (h *HTTP) postTask(w http.ResponseWriter, r *http.Request) {
 	}
 	res := h.cfg.Dispatcher.Dispatch(card)
 	h.writeProto(w, StatusOf(res), res)
+}
+
+// postEnveloped serves a TaskCard sent in a signed PCI envelope (header
+// Bizra-Envelope: v1, body the binary protobuf Envelope): the answer is
+// the TaskResult in an envelope signed by the node, with the same header
+// and Content-Type application/x-protobuf; the status is StatusOf the
+// result.
+func (h *HTTP) postEnveloped(w http.ResponseWriter, gov *Governance, body []byte) {
+	card, res := gov.OpenCard(body, "", h.cfg.MaxPayload, h.cfg.NodeID, time.Now())
+	if res == nil {
+		res = h.cfg.Dispatcher.Dispatch(card)
+	}
+	sealed, err := gov.SealResult(res, card, time.Now())
+	if err != nil {
+		h.writeProto(w, http.StatusInternalServerError, malformed(h.cfg.NodeID, fmt.Sprintf("sealing the result: %v", err)))
+		return
+	}
+	w.Header().Set(HeaderEnvelope, "v1")
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.WriteHeader(StatusOf(res))
+	_, _ = w.Write(sealed)
 }
 
 // StatusOf maps a result to the HTTP status of its response.

@@ -111,4 +111,3 @@ func TestDetectorConfigNamesTheField(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-

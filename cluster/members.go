@@ -12,6 +12,7 @@ const (
 	ReasonHeartbeat = "heartbeat"
 	ReasonSilent    = "phi above threshold"
 	ReasonLeft      = "left"
+	ReasonFailed    = "declared dead by gossip"
 )
 
 // Transition is one change of a member's state.
@@ -83,12 +84,14 @@ func (ms *Members) Join(id string, now time.Time) []Transition {
 }
 
 // Heartbeat records a heartbeat from id; an unknown member joins first.
-// JOINING and SUSPECT members become ACTIVE. A DEAD member's heartbeat is
-// ignored: it must join again.
+// JOINING and SUSPECT members become ACTIVE. A member that was DEAD by
+// silence (or by gossip) and heartbeats again is back: it passes through
+// JOINING with a fresh detector. A member that left must join again: its
+// heartbeats are ignored.
 func (ms *Members) Heartbeat(id string, now time.Time) []Transition {
 	var out []Transition
 	m, ok := ms.m[id]
-	if !ok {
+	if !ok || (m.state == Dead && m.reason != ReasonLeft) {
 		out = ms.Join(id, now)
 		m = ms.m[id]
 	}
@@ -109,6 +112,16 @@ func (ms *Members) Leave(id string, now time.Time) []Transition {
 		return nil
 	}
 	return []Transition{ms.set(id, m, Dead, ReasonLeft, now)}
+}
+
+// Fail records that gossip declared the member dead (its SWIM probes and
+// suspicion ran out before phi did): DEAD at once.
+func (ms *Members) Fail(id string, now time.Time) []Transition {
+	m, ok := ms.m[id]
+	if !ok || m.state == Dead {
+		return nil
+	}
+	return []Transition{ms.set(id, m, Dead, ReasonFailed, now)}
 }
 
 // Tick re-evaluates every member's phi at now: ACTIVE members at or over

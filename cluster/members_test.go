@@ -66,9 +66,21 @@ func TestMemberLifecycle(t *testing.T) {
 	if s := states(all); len(s) != 2 || s[0] != Suspect || s[1] != Dead {
 		t.Fatalf("failure: %v", all)
 	}
-	// A dead member's stray heartbeat changes nothing; it must rejoin.
-	if tr := ms.Heartbeat("b", now); len(tr) != 0 {
+	// A member dead by silence that heartbeats again is back, through
+	// JOINING.
+	if tr := ms.Heartbeat("b", now); len(tr) != 2 || tr[0].From != Dead || tr[0].To != Joining || tr[1].To != Active {
 		t.Fatalf("heartbeat after death: %v", tr)
+	}
+	// A graceful leave is DEAD with reason left, at once; a stray
+	// heartbeat after it changes nothing: it must join again.
+	if tr := ms.Leave("b", now); len(tr) != 1 || tr[0].To != Dead || tr[0].Reason != ReasonLeft {
+		t.Fatalf("leave: %v", tr)
+	}
+	if tr := ms.Leave("b", now); tr != nil {
+		t.Fatalf("second leave: %v", tr)
+	}
+	if tr := ms.Heartbeat("b", now); len(tr) != 0 {
+		t.Fatalf("heartbeat after leaving: %v", tr)
 	}
 	if tr := ms.Join("b", now); len(tr) != 1 || tr[0].From != Dead || tr[0].To != Joining {
 		t.Fatalf("rejoin: %v", tr)
@@ -76,13 +88,7 @@ func TestMemberLifecycle(t *testing.T) {
 	if tr := ms.Heartbeat("b", now); len(tr) != 1 || tr[0].To != Active {
 		t.Fatalf("rejoined heartbeat: %v", tr)
 	}
-	// A graceful leave is DEAD with reason left, at once.
-	if tr := ms.Leave("b", now); len(tr) != 1 || tr[0].To != Dead || tr[0].Reason != ReasonLeft {
-		t.Fatalf("leave: %v", tr)
-	}
-	if tr := ms.Leave("b", now); tr != nil {
-		t.Fatalf("second leave: %v", tr)
-	}
+	ms.Leave("b", now)
 	if _, err := ms.Get("nobody", now); !errors.Is(err, ErrUnknownMember) {
 		t.Fatalf("unknown: %v", err)
 	}

@@ -236,10 +236,14 @@ func (m *Membership) Member(id string) (Member, bool) {
 func (m *Membership) Keyring() *memberlist.Keyring { return m.keys }
 
 // InstallKey adds a base64 gossip key for decryption.
-func (m *Membership) InstallKey(k string) error { return m.keyOp(k, func(b []byte) error { return m.keys.AddKey(b) }) }
+func (m *Membership) InstallKey(k string) error {
+	return m.keyOp(k, func(b []byte) error { return m.keys.AddKey(b) })
+}
 
 // UseKey makes an installed key the one gossip is encrypted with.
-func (m *Membership) UseKey(k string) error { return m.keyOp(k, func(b []byte) error { return m.keys.UseKey(b) }) }
+func (m *Membership) UseKey(k string) error {
+	return m.keyOp(k, func(b []byte) error { return m.keys.UseKey(b) })
+}
 
 // RemoveKey removes a key that is not the primary.
 func (m *Membership) RemoveKey(k string) error {

@@ -187,4 +187,3 @@ func manyCaps() []string {
 	}
 	return out
 }
-

@@ -77,7 +77,7 @@ func phi(t, mean, sd float64) float64 {
 		return (z + math.Log1p(math.Exp(-z))) / math.Ln10
 	}
 	e := math.Exp(-z)
-	return -math.Log10(1 - 1/(1+e))
+	return math.Max(0, -math.Log10(1-1/(1+e))) // never -0
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -28,3 +28,14 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // Routable reports whether a member in this state may be given new work:
 // only ACTIVE members are.
 func (s State) Routable() bool { return s == Active }
+
+// UnmarshalText parses a state's name.
+func (s *State) UnmarshalText(b []byte) error {
+	for st, n := range stateNames {
+		if n == string(b) {
+			*s = st
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: unknown member state %q", ErrBadMeta, b)
+}

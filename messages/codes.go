@@ -35,6 +35,13 @@ const (
 	CodeRegisterInvalid = "E_AGENT_REGISTER_INVALID"
 	// CodeNameTaken: an agent with that name already exists on the node.
 	CodeNameTaken = "E_AGENT_NAME_TAKEN"
+	// CodeMemberLost: the cluster member running the task died; the task
+	// may or may not have run, so only an idempotent task is retried (once,
+	// on another member).
+	CodeMemberLost = "E_MEMBER_LOST"
+	// CodePeerUntrusted: another member's answer was not a valid envelope
+	// signed by the key it gossips, or that key is outside the trust policy.
+	CodePeerUntrusted = "E_PEER_UNTRUSTED"
 )
 
 // IsFinal reports whether s is a terminal task state.

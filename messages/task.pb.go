@@ -293,7 +293,10 @@ type TaskCard struct {
 	TraceId   string                 `protobuf:"bytes,11,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Set by the node's pipeline (gate decisions); cleared on arrival.
-	Governance    *Governance `protobuf:"bytes,13,opt,name=governance,proto3" json:"governance,omitempty"`
+	Governance *Governance `protobuf:"bytes,13,opt,name=governance,proto3" json:"governance,omitempty"`
+	// Forwards between cluster members so far; a member forwards only a
+	// card with hops 0 (set by the nodes, cleared on arrival from clients).
+	Hops          uint32 `protobuf:"varint,20,opt,name=hops,proto3" json:"hops,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -417,6 +420,13 @@ func (x *TaskCard) GetGovernance() *Governance {
 		return x.Governance
 	}
 	return nil
+}
+
+func (x *TaskCard) GetHops() uint32 {
+	if x != nil {
+		return x.Hops
+	}
+	return 0
 }
 
 // Timings of one task on the node that answered it.
@@ -1131,7 +1141,7 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x02 \x01(\fR\tpublicKey\x12'\n" +
-	"\x04type\x18\x03 \x01(\x0e2\x13.bizra.v1.AgentTypeR\x04type\"\xe7\x04\n" +
+	"\x04type\x18\x03 \x01(\x0e2\x13.bizra.v1.AgentTypeR\x04type\"\xfb\x04\n" +
 	"\bTaskCard\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
 	"\n" +
@@ -1159,7 +1169,8 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"created_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x124\n" +
 	"\n" +
 	"governance\x18\r \x01(\v2\x14.bizra.v1.GovernanceR\n" +
-	"governance\x1a=\n" +
+	"governance\x12\x12\n" +
+	"\x04hops\x18\x14 \x01(\rR\x04hops\x1a=\n" +
 	"\x0fParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01J\x04\b\x0e\x10\x14\"\x9e\x02\n" +

@@ -48,6 +48,8 @@ type Config struct {
 	// CheckpointInterval is how often the node signs a checkpoint of its
 	// session-head log when the log grew (and once at shutdown). Default 2s.
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// Cluster makes the node a cluster member (empty gossip: single node).
+	Cluster ClusterConfig `yaml:"cluster"`
 }
 
 // TrustConfig is the node's trust policy for enveloped requests.
@@ -134,6 +136,7 @@ func DefaultConfig() Config {
 		Trust:              TrustConfig{ResultTTL: 5 * time.Minute},
 		Records:            true,
 		CheckpointInterval: 2 * time.Second,
+		Cluster:            DefaultClusterConfig(),
 	}
 }
 
@@ -195,6 +198,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointInterval <= 0 {
 		return bad("checkpoint_interval", "must be > 0")
+	}
+	if err := c.Cluster.Validate(); err != nil {
+		return err
 	}
 	if c.External.Heartbeat <= 0 {
 		return bad("external.heartbeat", "must be > 0")

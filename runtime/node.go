@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/bizra/bizra/actors/gate"
 	"github.com/bizra/bizra/actors/ingress"
 	"github.com/bizra/bizra/actors/ntu"
+	"github.com/bizra/bizra/actors/peer"
 	"github.com/bizra/bizra/actors/router"
 	"github.com/bizra/bizra/actors/session/durable"
 	"github.com/bizra/bizra/actors/shell"
@@ -58,6 +60,7 @@ type Node struct {
 	commits   *store.Committer
 	heads     *store.Heads
 	dag       durable.NodeStore
+	cluster   *clusterPart
 	headLog   *durable.HeadLog
 	cpoints   *durable.Checkpointer
 
@@ -71,6 +74,8 @@ type Info struct {
 	HTTP      string    `json:"http"`
 	NATSURL   string    `json:"nats_url"`
 	Key       string    `json:"key"`
+	Gossip    string    `json:"gossip,omitempty"`
+	Remote    string    `json:"remote,omitempty"`
 	PID       int       `json:"pid"`
 	Version   string    `json:"version"`
 	StartedAt time.Time `json:"started_at"`
@@ -185,6 +190,14 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return log.With("component", "actor")
 	}))
+	if cfg.Cluster.Enabled() {
+		r, err := startRemote(n.system, cfg.Cluster)
+		if err != nil {
+			return n, err
+		}
+		n.cluster = &clusterPart{remote: r, forwarder: &peer.Forwarder{NodeID: cfg.NodeID, System: n.system,
+			Trust: trustKey(cfg.Trust.Allow), Logger: log.With("component", "peer")}}
+	}
 	routerPID := actor.NewPID(n.system.Address(), rootName+"/router")
 	agentsPID := actor.NewPID(n.system.Address(), rootName+"/agents")
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
@@ -213,12 +226,16 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		return n, fmt.Errorf("%w: agents did not start: %w", ErrStart, err)
 	}
 
-	n.disp = router.NewDispatcher(router.DispatcherConfig{
+	dcfg := router.DispatcherConfig{
 		NodeID: cfg.NodeID, System: n.system, Routes: n.routes,
 		MaxPayload: cfg.Limits.MaxPayload, DefaultTimeout: cfg.Limits.TaskTimeout, Metrics: n.metrics,
 		// The pipeline of seed §3.1, in order.
 		Stages: n.stages(g, decisions),
-	})
+	}
+	if n.cluster != nil {
+		dcfg.Remote = n.cluster.forwarder
+	}
+	n.disp = router.NewDispatcher(dcfg)
 	icfg := ingress.Config{
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
 		Dispatcher: n.disp, Routes: n.routes, System: n.system, Router: routerPID,
@@ -235,11 +252,21 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	}
 	n.httpIn = ingress.NewHTTP(icfg, n.reg)
 	durable.Mount(n.httpIn.Handle, n.headLog, n.PublicKey(), n.records(), cfg.NodeID)
+	n.httpIn.Handle("GET /v1/members", http.HandlerFunc(n.serveMembers))
 	if err = n.httpIn.Start(cfg.HTTP); err != nil {
 		return n, err
 	}
-	if _, err = n.system.Root.RequestFuture(n.root, &spawnIngress{actor: &ingress.Actor{NATS: n.natsIn, HTTP: n.httpIn, Grace: 5 * time.Second}}, 5*time.Second).Result(); err != nil {
+	if _, err = n.system.Root.RequestFuture(n.root, &spawnChild{name: "ingress", actor: &ingress.Actor{NATS: n.natsIn, HTTP: n.httpIn, Grace: 5 * time.Second}}, 5*time.Second).Result(); err != nil {
 		return n, fmt.Errorf("%w: ingress: %w", ErrStart, err)
+	}
+	if n.cluster != nil {
+		if _, err = n.system.Root.RequestFuture(n.root, &spawnChild{name: peer.ActorName, actor: &peer.Server{NodeID: cfg.NodeID,
+			Dispatcher: n.disp, Governance: icfg.Governance, Logger: log.With("component", "peer")}}, 5*time.Second).Result(); err != nil {
+			return n, fmt.Errorf("%w: peer: %w", ErrStart, err)
+		}
+		if err = n.startMembership(); err != nil {
+			return n, err
+		}
 	}
 	if err = n.writeInfo(); err != nil {
 		return n, err
@@ -281,6 +308,10 @@ func (n *Node) Registry() *prometheus.Registry { return n.reg }
 func (n *Node) Stop() bool {
 	n.stopOnce.Do(func() {
 		n.drained = true
+		if n.cluster != nil {
+			// Others see this node leave (not fail) and send it no more work.
+			n.cluster.leave()
+		}
 		if n.disp != nil {
 			n.log.Info("draining", "timeout", n.cfg.DrainTimeout)
 			n.drained = n.disp.Drain(n.cfg.DrainTimeout)
@@ -301,9 +332,15 @@ func (n *Node) shutdown() {
 	if n.httpIn != nil {
 		n.httpIn.Stop(5 * time.Second)
 	}
+	if n.cluster != nil && n.cluster.membership != nil {
+		n.cluster.membership.Stop() // after leave, or without it on a failed start
+	}
 	if n.system != nil {
 		if n.root != nil {
 			_ = n.system.Root.StopFuture(n.root).Wait()
+		}
+		if n.cluster != nil && n.cluster.remote != nil {
+			n.cluster.remote.Shutdown(true)
 		}
 		n.system.Shutdown()
 	}
@@ -360,6 +397,9 @@ func (n *Node) publishAnomaly(a *messages.NtuAnomaly) {
 func (n *Node) writeInfo() error {
 	info := Info{NodeID: n.cfg.NodeID, HTTP: n.HTTPAddr(), NATSURL: n.natsURL, Key: pci.PublicKeyID(n.PublicKey()), PID: os.Getpid(),
 		Version: Version, StartedAt: time.Now().UTC()}
+	if m := n.Membership(); m != nil {
+		info.Gossip, info.Remote = m.Addr(), n.system.Address()
+	}
 	data, _ := json.MarshalIndent(info, "", "  ")
 	return writeFileAtomic(filepath.Join(n.cfg.DataDir, "node.json"), append(data, '\n'), 0o600)
 }

@@ -17,8 +17,11 @@ type rootActor struct {
 	agentsPID *actor.PID
 }
 
-// spawnIngress asks the root to adopt the ingress actor.
-type spawnIngress struct{ actor actor.Actor }
+// spawnChild asks the root to adopt an actor (ingress, peer) under name.
+type spawnChild struct {
+	name  string
+	actor actor.Actor
+}
 
 func (r *rootActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -39,9 +42,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		// Reaches the agents supervisor after its Started has run, that is
 		// after every configured agent is routable.
 		ctx.Forward(r.agentsPID)
-	case *spawnIngress:
+	case *spawnChild:
 		a := m.actor
-		pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return a }), "ingress")
+		pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return a }), m.name)
 		if err != nil {
 			ctx.Respond(err)
 			return

@@ -32,6 +32,7 @@ func DecodeJSONTaskCard(data []byte, maxPayload int, nodeID string) (*messages.T
 }
 
 func checkCapability(card *messages.TaskCard, subjectCapability string, maxPayload int, nodeID string) (*messages.TaskCard, *messages.TaskResult) {
+	card.Hops = 0 // only members set it, on their peer path
 	switch {
 	case subjectCapability != "" && card.GetCapability() == "":
 		card.Capability = subjectCapability

@@ -27,6 +27,9 @@ type DispatcherConfig struct {
 	Metrics *Metrics
 	// Stages run around routing, in order (see Stage).
 	Stages []Stage
+	// Remote, when set, takes cards whose capability no local agent
+	// serves, to run on another cluster member.
+	Remote Remote
 	Now    func() time.Time
 }
 
@@ -119,7 +122,9 @@ func (d *Dispatcher) dispatch(card *messages.TaskCard, wait bool, done func(*mes
 		}
 	}
 	d.route(card, received, "", wait, func(res *messages.TaskResult, label string) {
-		if !Retryable(card, res) {
+		// A result from another member was retried there already when
+		// that was allowed (see Remote).
+		if !Retryable(card, res) || res.GetNodeId() != d.cfg.NodeID {
 			complete(label, res)
 			return
 		}
@@ -139,6 +144,9 @@ func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude 
 	snap := d.cfg.Routes.Load()
 	e, err := snap.Acquire(card.GetCapability(), exclude)
 	switch {
+	case errors.Is(err, ErrUnknownCapability) && d.cfg.Remote != nil && card.GetHops() == 0 && exclude == "":
+		d.forward(card, received, wait, done)
+		return
 	case errors.Is(err, ErrUnknownCapability):
 		done(Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_REJECTED, messages.CodeUnknownCapability,
 			fmt.Sprintf("no agent on node %q has capability %q", d.cfg.NodeID, card.GetCapability())), "")
@@ -177,6 +185,26 @@ func (d *Dispatcher) route(card *messages.TaskCard, received time.Time, exclude 
 	}
 	reply := newReply(d.cfg.System, timeout, answer)
 	d.cfg.System.Root.RequestWithCustomSender(e.PID, card, reply.pid)
+}
+
+// forward hands card to the cluster (see Remote).
+func (d *Dispatcher) forward(card *messages.TaskCard, received time.Time, wait bool, done func(*messages.TaskResult, string)) {
+	timeout := d.cfg.DefaultTimeout
+	if dl := card.GetDeadline(); dl != nil {
+		timeout = dl.AsTime().Sub(received)
+	}
+	if timeout <= 0 {
+		done(Reject(card, d.cfg.NodeID, messages.TaskState_TASK_STATE_FAILED, messages.CodeDeadlineExceeded, "deadline passed before the task could be forwarded"), "")
+		return
+	}
+	label := card.GetCapability()
+	if !wait {
+		d.cfg.Remote.Forward(card, timeout, func(res *messages.TaskResult) { done(res, label) })
+		return
+	}
+	ch := make(chan *messages.TaskResult, 1)
+	d.cfg.Remote.Forward(card, timeout, func(res *messages.TaskResult) { ch <- res })
+	done(<-ch, label)
 }
 
 func (d *Dispatcher) finish(card *messages.TaskCard, capability string, r *messages.TaskResult, received time.Time) *messages.TaskResult {

@@ -53,6 +53,18 @@ type Snapshot struct {
 // Agents lists every agent, sorted by name.
 func (s *Snapshot) Agents() []*Entry { return s.agents }
 
+// Capabilities lists the capabilities some agent serves, sorted.
+func (s *Snapshot) Capabilities() []string {
+	out := make([]string, 0, len(s.byCap))
+	for c, es := range s.byCap {
+		if len(es) > 0 {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Candidates lists the agents declaring capability.
 func (s *Snapshot) Candidates(capability string) []*Entry { return s.byCap[capability] }
 

@@ -15,6 +15,8 @@ import (
 func newNodeCmd() *cobra.Command {
 	var (
 		dataDir, configPath, nodeID, httpAddr, natsURL, logLevel string
+		gossip, remoteAddr                                       string
+		join                                                     []string
 		natsPort                                                 int
 	)
 	cmd := &cobra.Command{
@@ -24,7 +26,13 @@ func newNodeCmd() *cobra.Command {
 It serves NATS on 127.0.0.1:4222 (embedded server) and HTTP on 127.0.0.1:8420 unless told
 otherwise, logs JSON lines to stderr, and on SIGINT/SIGTERM drains tasks in flight
 (drain_timeout, default 10s) and exits 0. Port 0 picks a free port; the ports in use are
-written to DATA_DIR/node.json.`,
+written to DATA_DIR/node.json.
+
+Cluster: --gossip HOST:PORT makes the node a cluster member (memberlist gossip on that
+address), --remote HOST:PORT is where other members send it TaskCards (default: the gossip
+host, a free port), --join HOST:PORT[,HOST:PORT] joins existing members. A TaskCard whose
+capability no local agent serves goes to an ACTIVE member that serves it. SIGTERM leaves
+the cluster gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := runtime.DefaultConfig()
@@ -52,6 +60,18 @@ written to DATA_DIR/node.json.`,
 			}
 			if f.Changed("nats-url") {
 				cfg.NATS.URL = natsURL
+			}
+			if f.Changed("gossip") {
+				cfg.Cluster.Gossip = gossip
+			}
+			if f.Changed("remote") {
+				cfg.Cluster.Remote = remoteAddr
+			}
+			if f.Changed("join") {
+				cfg.Cluster.Join = join
+			}
+			if (len(cfg.Cluster.Join) > 0 || cfg.Cluster.Remote != "") && cfg.Cluster.Gossip == "" {
+				return usage("--join and --remote need --gossip HOST:PORT")
 			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
@@ -81,5 +101,8 @@ written to DATA_DIR/node.json.`,
 	f.IntVar(&natsPort, "nats-port", runtime.DefaultNATSPort, "port of the embedded NATS server (0: pick one)")
 	f.StringVar(&natsURL, "nats-url", "", "use an existing NATS deployment instead of the embedded server")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&gossip, "gossip", "", "cluster gossip address HOST:PORT (empty: single node)")
+	f.StringVar(&remoteAddr, "remote", "", "actor endpoint HOST:PORT for TaskCards from other members")
+	f.StringSliceVar(&join, "join", nil, "members to join, HOST:PORT[,HOST:PORT]")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bizra/bizra/actors/agent"
+	"github.com/bizra/bizra/actors/market"
 	"github.com/bizra/bizra/actors/router"
 	"github.com/bizra/bizra/messages/pci"
 	"gopkg.in/yaml.v3"
@@ -50,6 +51,24 @@ type Config struct {
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
 	// Cluster makes the node a cluster member (empty gossip: single node).
 	Cluster ClusterConfig `yaml:"cluster"`
+	// Market is the compute market: ledger, licenses, and which
+	// capabilities need a license (see DefaultMarketConfig).
+	Market market.Config `yaml:"market"`
+}
+
+// DefaultMarketConfig is the market of a single node: the default
+// licenses, 7 %/year tax, Gini ≤ 0.35, and a license (kind inference)
+// needed by the inference capabilities chat, summarize and complete;
+// other capabilities (echo, shell, ...) run without one unless
+// market.require or market.require_default says otherwise. The genesis
+// holder (1,000 credits and license inference-0) is the local client key
+// when the CLI starts the node, and the node's own key when
+// market.genesis_holder is empty.
+func DefaultMarketConfig() market.Config {
+	m := market.DefaultConfig()
+	m.RequireDefault = ""
+	m.Require = map[string]market.Kind{"chat": market.KindInference, "summarize": market.KindInference, "complete": market.KindInference}
+	return m
 }
 
 // TrustConfig is the node's trust policy for enveloped requests.
@@ -137,6 +156,7 @@ func DefaultConfig() Config {
 		Records:            true,
 		CheckpointInterval: 2 * time.Second,
 		Cluster:            DefaultClusterConfig(),
+		Market:             DefaultMarketConfig(),
 	}
 }
 
@@ -201,6 +221,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.Cluster.Validate(); err != nil {
 		return err
+	}
+	if c.Market.GenesisHolder != "" { // else Start validates it once the node key is known
+		if err := c.Market.Validate(); err != nil {
+			return fmt.Errorf("%w: market: %w", ErrInvalidConfig, err)
+		}
 	}
 	if c.External.Heartbeat <= 0 {
 		return bad("external.heartbeat", "must be > 0")

@@ -19,6 +19,7 @@ import (
 	"github.com/bizra/bizra/actors/agent"
 	"github.com/bizra/bizra/actors/gate"
 	"github.com/bizra/bizra/actors/ingress"
+	"github.com/bizra/bizra/actors/market"
 	"github.com/bizra/bizra/actors/ntu"
 	"github.com/bizra/bizra/actors/peer"
 	"github.com/bizra/bizra/actors/router"
@@ -61,6 +62,8 @@ type Node struct {
 	heads     *store.Heads
 	dag       durable.NodeStore
 	cluster   *clusterPart
+	market    *market.Market
+	marketSub *market.NATSSubscription
 	headLog   *durable.HeadLog
 	cpoints   *durable.Checkpointer
 
@@ -118,6 +121,13 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	if err != nil {
 		_ = decisions.Close()
 		return nil, fmt.Errorf("%w: node key: %w", ErrInvalidConfig, err)
+	}
+	if cfg.Market.GenesisHolder == "" {
+		cfg.Market.GenesisHolder = pci.PublicKeyID(key.Public().(ed25519.PublicKey))
+	}
+	if err := cfg.Market.Validate(); err != nil {
+		_ = decisions.Close()
+		return nil, fmt.Errorf("%w: market: %w", ErrInvalidConfig, err)
 	}
 	vcfg := pci.DefaultConfig()
 	if len(cfg.Trust.Allow) > 0 {
@@ -226,6 +236,14 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		return n, fmt.Errorf("%w: agents did not start: %w", ErrStart, err)
 	}
 
+	mcfg := cfg.Market
+	mcfg.Logger = log.With("component", "market")
+	if n.market, err = market.Open(n.db, key, mcfg, n.system); err != nil {
+		return n, fmt.Errorf("%w: market: %w", ErrStart, err)
+	}
+	if err = n.market.RegisterMetrics(n.reg); err != nil {
+		return n, fmt.Errorf("%w: market metrics: %w", ErrStart, err)
+	}
 	dcfg := router.DispatcherConfig{
 		NodeID: cfg.NodeID, System: n.system, Routes: n.routes,
 		MaxPayload: cfg.Limits.MaxPayload, DefaultTimeout: cfg.Limits.TaskTimeout, Metrics: n.metrics,
@@ -250,9 +268,13 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	if err = n.natsIn.Start(); err != nil {
 		return n, err
 	}
+	if n.marketSub, err = n.market.SubscribeNATS(n.nc); err != nil {
+		return n, fmt.Errorf("%w: %w", ErrStart, err)
+	}
 	n.httpIn = ingress.NewHTTP(icfg, n.reg)
 	durable.Mount(n.httpIn.Handle, n.headLog, n.PublicKey(), n.records(), cfg.NodeID)
 	n.httpIn.Handle("GET /v1/members", http.HandlerFunc(n.serveMembers))
+	n.httpIn.Handle(market.HTTPPrefix, n.market.Handler())
 	if err = n.httpIn.Start(cfg.HTTP); err != nil {
 		return n, err
 	}
@@ -298,6 +320,9 @@ func (n *Node) Routes() *router.Routes { return n.routes }
 // System is the node's actor system.
 func (n *Node) System() *actor.ActorSystem { return n.system }
 
+// Market is the node's compute market.
+func (n *Node) Market() *market.Market { return n.market }
+
 // Registry holds the node's metrics.
 func (n *Node) Registry() *prometheus.Registry { return n.reg }
 
@@ -331,6 +356,12 @@ func (n *Node) shutdown() {
 	}
 	if n.httpIn != nil {
 		n.httpIn.Stop(5 * time.Second)
+	}
+	if n.marketSub != nil {
+		_ = n.marketSub.Stop()
+	}
+	if n.market != nil {
+		n.market.Stop()
 	}
 	if n.cluster != nil && n.cluster.membership != nil {
 		n.cluster.membership.Stop() // after leave, or without it on a failed start
@@ -373,7 +404,7 @@ func (n *Node) records() durable.Reader {
 
 // stages is the request pipeline of seed §3.1, in order.
 func (n *Node) stages(g *gate.Gate, decisions *gate.Log) []router.Stage {
-	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}}
+	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}, n.market.Stage()}
 	if n.cfg.Records {
 		st = append(st, &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Log: n.headLog, Logger: n.log.With("component", "session")})
 	}

@@ -33,6 +33,11 @@ func DecodeJSONTaskCard(data []byte, maxPayload int, nodeID string) (*messages.T
 
 func checkCapability(card *messages.TaskCard, subjectCapability string, maxPayload int, nodeID string) (*messages.TaskCard, *messages.TaskResult) {
 	card.Hops = 0 // only members set it, on their peer path
+	if card.Requester != nil {
+		// A bare card's requester is a claim, not an identity: only a
+		// verified envelope sets the key (OpenCard).
+		card.Requester.PublicKey = nil
+	}
 	switch {
 	case subjectCapability != "" && card.GetCapability() == "":
 		card.Capability = subjectCapability

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/bizra/bizra/messages/pci"
 	"github.com/bizra/bizra/runtime"
 	"github.com/spf13/cobra"
 )
@@ -72,6 +74,15 @@ the cluster gracefully.`,
 			}
 			if (len(cfg.Cluster.Join) > 0 || cfg.Cluster.Remote != "") && cfg.Cluster.Gossip == "" {
 				return usage("--join and --remote need --gossip HOST:PORT")
+			}
+			if cfg.Market.GenesisHolder == "" {
+				// Out of the box the local client (the key `bizra task send`
+				// signs with) holds the genesis credits and license.
+				key, err := pci.LoadOrCreateKey(defaultKeyPath())
+				if err != nil {
+					return failure("client key for the market's genesis holder: %v", err)
+				}
+				cfg.Market.GenesisHolder = pci.PublicKeyID(key.Public().(ed25519.PublicKey))
 			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {

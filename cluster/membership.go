@@ -158,6 +158,10 @@ func decodeKey(k string) ([]byte, error) {
 // Addr returns the gossip address this member listens on.
 func (m *Membership) Addr() string { return m.addr }
 
+// GossipAlive is how many members memberlist itself counts alive (this one
+// included), for comparing its failure detection with the phi detector's.
+func (m *Membership) GossipAlive() int { return m.ml.NumMembers() }
+
 // Self returns this member's current metadata.
 func (m *Membership) Self() Meta {
 	m.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bizra/bizra/actors/agent"
+	"github.com/bizra/bizra/actors/inference"
 	"github.com/bizra/bizra/actors/market"
 	"github.com/bizra/bizra/actors/router"
 	"github.com/bizra/bizra/messages/pci"
@@ -54,6 +55,10 @@ type Config struct {
 	// Market is the compute market: ledger, licenses, and which
 	// capabilities need a license (see DefaultMarketConfig).
 	Market market.Config `yaml:"market"`
+	// Inference is the inference gateway: backends (OpenAI-compatible
+	// servers, local GGUF files), budget tiers, selection. No backends: no
+	// gateway, and no agents of kind llm.
+	Inference inference.Config `yaml:"inference"`
 }
 
 // DefaultMarketConfig is the market of a single node: the default
@@ -157,6 +162,7 @@ func DefaultConfig() Config {
 		CheckpointInterval: 2 * time.Second,
 		Cluster:            DefaultClusterConfig(),
 		Market:             DefaultMarketConfig(),
+		Inference:          inference.DefaultConfig(),
 	}
 }
 

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/bizra/bizra/actors/agent"
 	"github.com/bizra/bizra/actors/gate"
+	"github.com/bizra/bizra/actors/inference"
 	"github.com/bizra/bizra/actors/ingress"
 	"github.com/bizra/bizra/actors/market"
 	"github.com/bizra/bizra/actors/ntu"
@@ -63,6 +65,7 @@ type Node struct {
 	dag       durable.NodeStore
 	cluster   *clusterPart
 	market    *market.Market
+	gateway   *inference.Gateway
 	marketSub *market.NATSSubscription
 	headLog   *durable.HeadLog
 	cpoints   *durable.Checkpointer
@@ -150,6 +153,21 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 			kinds[k] = f
 		}
 	}
+	reg := prometheus.NewRegistry()
+	var gw *inference.Gateway
+	if len(cfg.Inference.Backends) > 0 {
+		gov, err := inference.NewGovernor(inference.GovernorConfig{Gate: g, Key: key, TTL: cfg.Trust.ResultTTL, SessionProofs: true})
+		if err != nil {
+			_ = decisions.Close()
+			return nil, fmt.Errorf("%w: inference: %w", ErrInvalidConfig, err)
+		}
+		if gw, err = inference.NewGateway(cfg.Inference, inference.Deps{Registerer: reg, Governor: gov,
+			Logger: log.With("component", "inference")}); err != nil {
+			_ = decisions.Close()
+			return nil, fmt.Errorf("%w: inference: %w", ErrInvalidConfig, err)
+		}
+		kinds["llm"] = inference.LLMKind(gw)
+	}
 	prepared := make([]agent.Prepared, 0, len(cfg.Agents))
 	for i, a := range cfg.Agents {
 		spec := agent.Spec{Name: a.Name, Kind: a.Kind, Capabilities: a.Capabilities, Mailbox: a.Mailbox, Options: a.Options}
@@ -165,7 +183,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		prepared = append(prepared, agent.Prepared{Spec: spec, Handler: h})
 	}
 	log = log.With("node", cfg.NodeID)
-	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: prometheus.NewRegistry(), decisions: decisions, key: key}
+	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: reg, decisions: decisions, key: key}
 	defer func() {
 		if err != nil {
 			n.shutdown()
@@ -207,6 +225,13 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		}
 		n.cluster = &clusterPart{remote: r, forwarder: &peer.Forwarder{NodeID: cfg.NodeID, System: n.system,
 			Trust: trustKey(cfg.Trust.Allow), Logger: log.With("component", "peer")}}
+	}
+	if gw != nil {
+		gw.UseSystem(n.system)
+		if err = gw.Start(context.Background()); err != nil {
+			return n, fmt.Errorf("%w: inference: %w", ErrStart, err)
+		}
+		n.gateway = gw
 	}
 	routerPID := actor.NewPID(n.system.Address(), rootName+"/router")
 	agentsPID := actor.NewPID(n.system.Address(), rootName+"/agents")
@@ -275,6 +300,9 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	durable.Mount(n.httpIn.Handle, n.headLog, n.PublicKey(), n.records(), cfg.NodeID)
 	n.httpIn.Handle("GET /v1/members", http.HandlerFunc(n.serveMembers))
 	n.httpIn.Handle(market.HTTPPrefix, n.market.Handler())
+	if n.gateway != nil {
+		n.gateway.Register(n.httpIn.Handle)
+	}
 	if err = n.httpIn.Start(cfg.HTTP); err != nil {
 		return n, err
 	}
@@ -320,6 +348,9 @@ func (n *Node) Routes() *router.Routes { return n.routes }
 // System is the node's actor system.
 func (n *Node) System() *actor.ActorSystem { return n.system }
 
+// Gateway is the node's inference gateway (nil without backends).
+func (n *Node) Gateway() *inference.Gateway { return n.gateway }
+
 // Market is the node's compute market.
 func (n *Node) Market() *market.Market { return n.market }
 
@@ -362,6 +393,9 @@ func (n *Node) shutdown() {
 	}
 	if n.market != nil {
 		n.market.Stop()
+	}
+	if n.gateway != nil {
+		n.gateway.Stop()
 	}
 	if n.cluster != nil && n.cluster.membership != nil {
 		n.cluster.membership.Stop() // after leave, or without it on a failed start

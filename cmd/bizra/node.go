@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bizra/bizra/actors/inference"
 	"github.com/bizra/bizra/messages/pci"
 	"github.com/bizra/bizra/runtime"
 	"github.com/spf13/cobra"
@@ -17,7 +18,7 @@ import (
 func newNodeCmd() *cobra.Command {
 	var (
 		dataDir, configPath, nodeID, httpAddr, natsURL, logLevel string
-		gossip, remoteAddr                                       string
+		gossip, remoteAddr, modelPath                            string
 		join                                                     []string
 		natsPort                                                 int
 	)
@@ -29,6 +30,12 @@ It serves NATS on 127.0.0.1:4222 (embedded server) and HTTP on 127.0.0.1:8420 un
 otherwise, logs JSON lines to stderr, and on SIGINT/SIGTERM drains tasks in flight
 (drain_timeout, default 10s) and exits 0. Port 0 picks a free port; the ports in use are
 written to DATA_DIR/node.json.
+
+Inference: --model FILE.gguf serves a local model through the inference gateway
+(OpenAI-compatible /v1/chat/completions, /v1/completions, /v1/models; /v1/inference,
+/v1/batch, /v1/budget) and adds the agent llm-1 (capabilities chat, summarize,
+complete). More backends (Ollama, LM Studio, vLLM, llama-server, another node) go in
+the config file under inference.backends.
 
 Cluster: --gossip HOST:PORT makes the node a cluster member (memberlist gossip on that
 address), --remote HOST:PORT is where other members send it TaskCards (default: the gossip
@@ -71,6 +78,17 @@ the cluster gracefully.`,
 			}
 			if f.Changed("join") {
 				cfg.Cluster.Join = join
+			}
+			if modelPath != "" {
+				cfg.Inference.Backends = append(cfg.Inference.Backends, inference.LocalBackendConfig(modelPath))
+				hasLLM := false
+				for _, a := range cfg.Agents {
+					hasLLM = hasLLM || a.Kind == "llm"
+				}
+				if !hasLLM {
+					cfg.Agents = append(cfg.Agents, runtime.AgentConfig{Name: "llm-1", Kind: "llm",
+						Capabilities: []string{"chat", "summarize", "complete"}, Mailbox: runtime.DefaultMailbox})
+				}
 			}
 			if (len(cfg.Cluster.Join) > 0 || cfg.Cluster.Remote != "") && cfg.Cluster.Gossip == "" {
 				return usage("--join and --remote need --gossip HOST:PORT")
@@ -115,5 +133,6 @@ the cluster gracefully.`,
 	f.StringVar(&gossip, "gossip", "", "cluster gossip address HOST:PORT (empty: single node)")
 	f.StringVar(&remoteAddr, "remote", "", "actor endpoint HOST:PORT for TaskCards from other members")
 	f.StringSliceVar(&join, "join", nil, "members to join, HOST:PORT[,HOST:PORT]")
+	f.StringVar(&modelPath, "model", "", "serve a local GGUF model (tier NANO) and add an llm agent (chat, summarize, complete)")
 	return cmd
 }

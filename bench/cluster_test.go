@@ -159,10 +159,10 @@ func BenchmarkMembership(b *testing.B) {
 				conv, mlConv, detect, mlDetect = conv+c, mlConv+mc, detect+d, mlDetect+md
 			}
 			k := time.Duration(b.N)
-			b.ReportMetric(float64((conv/k).Milliseconds()), "converge-ms")
-			b.ReportMetric(float64((mlConv/k).Milliseconds()), "memberlist-converge-ms")
-			b.ReportMetric(float64((detect/k).Milliseconds()), "detect-dead-ms")
-			b.ReportMetric(float64((mlDetect/k).Milliseconds()), "memberlist-detect-ms")
+			b.ReportMetric(float64((conv / k).Milliseconds()), "converge-ms")
+			b.ReportMetric(float64((mlConv / k).Milliseconds()), "memberlist-converge-ms")
+			b.ReportMetric(float64((detect / k).Milliseconds()), "detect-dead-ms")
+			b.ReportMetric(float64((mlDetect / k).Milliseconds()), "memberlist-detect-ms")
 		})
 	}
 }

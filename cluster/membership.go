@@ -59,7 +59,8 @@ type Membership struct {
 	mu      sync.Mutex
 	members *Members
 	meta    map[string]Meta
-	gossip  map[string]string
+	gossip  map[string]string // gossip address by member id
+	alive   map[string]string // gossip address of members gossip counts alive
 	self    Meta
 	events  chan func() // transitions, delivered in order by one goroutine
 	addr    string      // gossip address, set once at start
@@ -85,7 +86,7 @@ func Start(cfg Config) (*Membership, error) {
 		return nil, err
 	}
 	members, _ := NewMembers(cfg.Detector)
-	m := &Membership{cfg: cfg, members: members, meta: map[string]Meta{}, gossip: map[string]string{},
+	m := &Membership{cfg: cfg, members: members, meta: map[string]Meta{}, gossip: map[string]string{}, alive: map[string]string{},
 		self: cfg.Self, events: make(chan func(), 1024), stop: make(chan struct{})}
 
 	mc := memberlist.DefaultLocalConfig()
@@ -277,10 +278,8 @@ func (m *Membership) Leave(timeout time.Duration) error {
 		// memberlist does not tell its listeners a leave from a failure,
 		// so a leaving member says so itself first.
 		msg := append([]byte{msgLeave}, m.cfg.Self.NodeID...)
-		for _, n := range m.ml.Members() {
-			if n.Name != m.cfg.Self.NodeID {
-				_ = m.ml.SendReliable(n, msg)
-			}
+		for _, n := range m.peers() {
+			_ = m.ml.SendReliable(n, msg)
 		}
 		err = m.ml.Leave(timeout)
 		_ = m.ml.Shutdown()
@@ -310,10 +309,8 @@ func (m *Membership) heartbeats() {
 	t := time.NewTicker(m.cfg.Detector.HeartbeatInterval)
 	defer t.Stop()
 	for {
-		for _, n := range m.ml.Members() {
-			if n.Name != m.cfg.Self.NodeID {
-				_ = m.ml.SendBestEffort(n, msg)
-			}
+		for _, n := range m.peers() {
+			_ = m.ml.SendBestEffort(n, msg)
 		}
 		select {
 		case <-m.stop:
@@ -321,6 +318,20 @@ func (m *Membership) heartbeats() {
 		case <-t.C:
 		}
 	}
+}
+
+// peers returns the members gossip counts alive, as copies of what the
+// event callbacks recorded (memberlist's own Node values change under it).
+func (m *Membership) peers() []*memberlist.Node {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*memberlist.Node, 0, len(m.alive))
+	for id, addr := range m.alive {
+		host, port, _ := net.SplitHostPort(addr)
+		p, _ := strconv.Atoi(port)
+		out = append(out, &memberlist.Node{Name: id, Addr: net.ParseIP(host), Port: uint16(p)})
+	}
+	return out
 }
 
 // ticks re-evaluates phi four times per heartbeat interval.
@@ -434,7 +445,10 @@ func (e *events) NotifyLeave(n *memberlist.Node) {
 		return
 	}
 	now := time.Now()
-	m.apply(func() []Transition { return m.members.Fail(n.Name, now) })
+	m.apply(func() []Transition {
+		delete(m.alive, n.Name)
+		return m.members.Fail(n.Name, now)
+	})
 }
 
 func (m *Membership) seen(n *memberlist.Node, join bool) {
@@ -450,6 +464,7 @@ func (m *Membership) seen(n *memberlist.Node, join bool) {
 	m.apply(func() []Transition {
 		m.meta[n.Name] = meta
 		m.gossip[n.Name] = net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port)))
+		m.alive[n.Name] = m.gossip[n.Name]
 		if join {
 			return m.members.Join(n.Name, now)
 		}

@@ -987,8 +987,10 @@ func (*AgentListRequest) Descriptor() ([]byte, []int) {
 // SessionShowRequest asks a node for a session's task records
 // (subject bizra.session.show).
 type SessionShowRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// Only this node's records (members asking each other set it).
+	LocalOnly     bool `protobuf:"varint,2,opt,name=local_only,json=localOnly,proto3" json:"local_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1030,6 +1032,13 @@ func (x *SessionShowRequest) GetSessionId() string {
 	return ""
 }
 
+func (x *SessionShowRequest) GetLocalOnly() bool {
+	if x != nil {
+		return x.LocalOnly
+	}
+	return false
+}
+
 // SessionRecords answers SessionShowRequest: the proof of every task
 // record of the session, in record-id order.
 type SessionRecords struct {
@@ -1048,7 +1057,11 @@ type SessionRecords struct {
 	Receipts []string `protobuf:"bytes,6,rep,name=receipts,proto3" json:"receipts,omitempty"`
 	// The answering node's identity key ("ed25519:…"), which signs the log's
 	// checkpoints.
-	NodeKey       string `protobuf:"bytes,7,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
+	NodeKey string `protobuf:"bytes,7,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
+	// What other cluster members keep of the session: one SessionRecords
+	// per member that has records of it (a task is recorded by the node that
+	// was asked and by the member that ran it).
+	Members       []*SessionRecords `protobuf:"bytes,8,rep,name=members,proto3" json:"members,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1130,6 +1143,13 @@ func (x *SessionRecords) GetNodeKey() string {
 		return x.NodeKey
 	}
 	return ""
+}
+
+func (x *SessionRecords) GetMembers() []*SessionRecords {
+	if x != nil {
+		return x.Members
+	}
+	return nil
 }
 
 var File_bizra_v1_task_proto protoreflect.FileDescriptor
@@ -1226,10 +1246,12 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\tAgentList\x12+\n" +
 	"\x06agents\x18\x01 \x03(\v2\x13.bizra.v1.AgentInfoR\x06agents\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\tR\x06nodeId\"\x12\n" +
-	"\x10AgentListRequest\"3\n" +
+	"\x10AgentListRequest\"R\n" +
 	"\x12SessionShowRequest\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x01 \x01(\tR\tsessionId\"\xfd\x01\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x1d\n" +
+	"\n" +
+	"local_only\x18\x02 \x01(\bR\tlocalOnly\"\xb1\x02\n" +
 	"\x0eSessionRecords\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x17\n" +
@@ -1240,7 +1262,8 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"governance\x18\x05 \x03(\v2\x14.bizra.v1.GovernanceR\n" +
 	"governance\x12\x1a\n" +
 	"\breceipts\x18\x06 \x03(\tR\breceipts\x12\x19\n" +
-	"\bnode_key\x18\a \x01(\tR\anodeKey*\xdb\x01\n" +
+	"\bnode_key\x18\a \x01(\tR\anodeKey\x122\n" +
+	"\amembers\x18\b \x03(\v2\x18.bizra.v1.SessionRecordsR\amembers*\xdb\x01\n" +
 	"\tTaskState\x12\x1a\n" +
 	"\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TASK_STATE_SUBMITTED\x10\x01\x12\x16\n" +
@@ -1318,11 +1341,12 @@ var file_bizra_v1_task_proto_depIdxs = []int32{
 	9,  // 18: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
 	8,  // 19: bizra.v1.SessionRecords.records:type_name -> bizra.v1.SessionProof
 	16, // 20: bizra.v1.SessionRecords.governance:type_name -> bizra.v1.Governance
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	13, // 21: bizra.v1.SessionRecords.members:type_name -> bizra.v1.SessionRecords
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_bizra_v1_task_proto_init() }

@@ -282,9 +282,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	icfg := ingress.Config{
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
 		Dispatcher: n.disp, Routes: n.routes, System: n.system, Router: routerPID,
-		ShowSession: func(id string) *messages.SessionRecords {
-			return n.records().ShowMessage(id, cfg.NodeID)
-		},
+		ShowSession: n.showSession,
 		Governance: &ingress.Governance{Verifier: verifier, Key: key, Gate: g,
 			ResultTTL: cfg.Trust.ResultTTL, RequireEnvelope: cfg.Trust.RequireEnvelope},
 		Logger: log.With("component", "ingress"),
@@ -297,7 +295,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		return n, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	n.httpIn = ingress.NewHTTP(icfg, n.reg)
-	durable.Mount(n.httpIn.Handle, n.headLog, n.PublicKey(), n.records(), cfg.NodeID)
+	durable.Mount(n.httpIn.Handle, n.headLog, n.PublicKey(), n.showSession)
 	n.httpIn.Handle("GET /v1/members", http.HandlerFunc(n.serveMembers))
 	n.httpIn.Handle(market.HTTPPrefix, n.market.Handler())
 	if n.gateway != nil {
@@ -311,7 +309,8 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	}
 	if n.cluster != nil {
 		if _, err = n.system.Root.RequestFuture(n.root, &spawnChild{name: peer.ActorName, actor: &peer.Server{NodeID: cfg.NodeID,
-			Dispatcher: n.disp, Governance: icfg.Governance, Logger: log.With("component", "peer")}}, 5*time.Second).Result(); err != nil {
+			Dispatcher: n.disp, Governance: icfg.Governance, Logger: log.With("component", "peer"),
+			ShowLocal: func(id string) *messages.SessionRecords { return n.records().ShowMessage(id, cfg.NodeID) }}}, 5*time.Second).Result(); err != nil {
 			return n, fmt.Errorf("%w: peer: %w", ErrStart, err)
 		}
 		if err = n.startMembership(); err != nil {
@@ -429,6 +428,16 @@ func (n *Node) shutdown() {
 		_ = n.db.Close()
 	}
 	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
+}
+
+// showSession answers `bizra session show`: this node's records of the
+// session and, in a cluster, those every live member keeps.
+func (n *Node) showSession(id string) *messages.SessionRecords {
+	recs := n.records().ShowMessage(id, n.cfg.NodeID)
+	if m := n.Membership(); m != nil {
+		recs.Members = peer.ShowAcross(n.system, m.Members(), id, 2*time.Second)
+	}
+	return recs
 }
 
 // records reads the node's task records.

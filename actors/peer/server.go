@@ -20,7 +20,10 @@ type Server struct {
 	Dispatcher *router.Dispatcher
 	// Governance seals results with the node's key.
 	Governance *ingress.Governance
-	Logger     *slog.Logger
+	// ShowLocal answers another member's SessionShowRequest with this
+	// node's own records of the session.
+	ShowLocal func(id string) *messages.SessionRecords
+	Logger    *slog.Logger
 }
 
 // Receive implements actor.Actor.
@@ -28,6 +31,10 @@ func (s *Server) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *messages.PeerTask:
 		s.run(ctx, m)
+	case *messages.SessionShowRequest:
+		if s.ShowLocal != nil {
+			ctx.Respond(s.ShowLocal(m.GetSessionId()))
+		}
 	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
 	default:
 		s.Logger.Warn("peer: unknown message dead-lettered", "type", fmt.Sprintf("%T", m))

@@ -89,10 +89,12 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	cCfg := clusterYAML(t, "  - {name: only-c, kind: echo, capabilities: [c-only]}\n  - {name: sh, kind: shell, capabilities: [c-shell]}\n")
 	cDir := t.TempDir()
 	c := startNodeProcIn(t, cDir, "--config", cCfg, "--node-id", "node-c", "--gossip", "127.0.0.1:0", "--join", a.info.Gossip)
-	pollUntil(t, 15*time.Second, "three ACTIVE members seen from a", func() bool {
-		m := members(t, a)
-		return strings.HasPrefix(m["node-b"], "ACTIVE") && strings.HasPrefix(m["node-c"], "ACTIVE")
-	})
+	for _, p := range []*nodeProc{a, b, c} {
+		pollUntil(t, 15*time.Second, "three ACTIVE members seen from "+p.info.NodeID, func() bool {
+			m := members(t, p)
+			return strings.HasPrefix(m["node-a"], "ACTIVE") && strings.HasPrefix(m["node-b"], "ACTIVE") && strings.HasPrefix(m["node-c"], "ACTIVE")
+		})
+	}
 	if r := bizra(t, "members", "--http", a.info.HTTP); r.code != 0 || !strings.Contains(r.stdout, "c-only") || !strings.Contains(r.stdout, "node-a (self)") {
 		t.Fatalf("members table: %+v", r)
 	}
@@ -103,6 +105,17 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 		code, res := sendJSON(t, a.info.NATSURL, "--capability", "c-only", "--input", "across")
 		return code == 0 && res.GetNodeId() == "node-c" && string(res.GetOutput()) == "across"
 	})
+
+	// The session lives where its records were committed (a, which was
+	// asked, and c, which ran it); any member finds them.
+	if code, _ := sendJSON(t, a.info.NATSURL, "--capability", "c-only", "--input", "kept", "--session", "across"); code != 0 {
+		t.Fatal("session task failed")
+	}
+	v := bizra(t, "session", "show", "across", "--nats", b.info.NATSURL)
+	if v.code != 0 || !strings.Contains(v.stdout, "kept by member node-a") || !strings.Contains(v.stdout, "kept by member node-c") ||
+		strings.Contains(v.stdout, "INVALID") {
+		t.Fatalf("session show through b: %+v", v)
+	}
 
 	// SIGSTOP c while it holds a task: SUSPECT; SIGCONT: ACTIVE again and
 	// the task completes.

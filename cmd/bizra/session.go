@@ -105,66 +105,19 @@ func newSessionShowCmd() *cobra.Command {
 				data, _ := protojson.MarshalOptions{Multiline: true}.Marshal(&recs)
 				fmt.Fprintln(out, string(data))
 			}
-			if len(recs.GetRecords()) == 0 {
-				return failure("session %q has no records on node %s", args[0], recs.GetNodeId())
+			bad, total := 0, 0
+			for _, part := range append([]*messages.SessionRecords{&recs}, recs.GetMembers()...) {
+				if !asJSON && part != &recs && len(part.GetRecords()) > 0 {
+					fmt.Fprintf(out, "-- kept by member %s\n", part.GetNodeId())
+				}
+				b := printRecords(out, part, asJSON)
+				bad, total = bad+b, total+len(part.GetRecords())
 			}
-			nodeKey, keyErr := pci.ParsePublicKeyID(recs.GetNodeKey())
-			bad := 0
-			for i, r := range recs.GetRecords() {
-				p, err := session.ProofFromProto(r)
-				if err == nil {
-					err = session.VerifyProof(p)
-				}
-				var receipt *session.Receipt
-				if err == nil && i < len(recs.GetReceipts()) && recs.GetReceipts()[i] != "" {
-					receipt, err = session.DecodeReceiptJSON([]byte(recs.GetReceipts()[i]))
-					if err == nil && keyErr != nil {
-						err = fmt.Errorf("node key %q: %w", recs.GetNodeKey(), keyErr)
-					}
-					if err == nil {
-						err = session.VerifyReceiptFor(nodeKey, receipt, p)
-					}
-				}
-				if err != nil {
-					bad++
-				}
-				if asJSON {
-					continue
-				}
-				verdict := "verified"
-				if err != nil {
-					verdict = "INVALID: " + err.Error()
-				}
-				fmt.Fprintf(out, "record %s  (%s)\n", r.GetSessionId(), verdict)
-				if p == nil {
-					continue
-				}
-				for _, n := range p.Nodes {
-					fmt.Fprintf(out, "  %-10s %s  payload %s\n", n.State, n.Time().Format(time.RFC3339Nano), n.PayloadHash.String()[:16])
-				}
-				if i < len(recs.GetGovernance()) {
-					g := recs.GetGovernance()[i]
-					for _, v := range g.GetGate() {
-						verdict := "ALLOW"
-						if !v.GetAllowed() {
-							verdict = "BLOCK"
-						}
-						fmt.Fprintf(out, "  gate %-5s %s  score %.3f (threshold %.2f; F %.2f A %.2f T %.2f E %.2f)  rule %s: %s\n",
-							v.GetTool(), verdict, v.GetScore(), v.GetThreshold(), v.GetFidelity(), v.GetAccountability(),
-							v.GetTransparency(), v.GetEthics(), v.GetRule(), v.GetReason())
-					}
-					if n := g.GetNtu(); n != nil {
-						fmt.Fprintf(out, "  ntu  %s observation %.3f\n", n.GetAgent(), n.GetObservation())
-					}
-				}
-				if receipt != nil {
-					fmt.Fprintf(out, "  log  leaf %d of checkpoint size %d (signed by %s)\n", receipt.Index, receipt.Checkpoint.Size, recs.GetNodeKey())
-				} else {
-					fmt.Fprintf(out, "  log  not yet covered by a signed checkpoint\n")
-				}
+			if total == 0 {
+				return failure("session %q has no records on node %s or its members", args[0], recs.GetNodeId())
 			}
 			if bad > 0 {
-				return failure("%d of %d records do not verify", bad, len(recs.GetRecords()))
+				return failure("%d of %d records do not verify", bad, total)
 			}
 			return nil
 		},
@@ -174,4 +127,66 @@ func newSessionShowCmd() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print the records as protojson")
 	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for the node")
 	return cmd
+}
+
+// printRecords prints (unless asJSON) and checks one node's records of a
+// session: each proof, and each receipt against the node's key. It
+// returns how many do not verify.
+func printRecords(out io.Writer, recs *messages.SessionRecords, asJSON bool) int {
+	nodeKey, keyErr := pci.ParsePublicKeyID(recs.GetNodeKey())
+	bad := 0
+	for i, r := range recs.GetRecords() {
+		p, err := session.ProofFromProto(r)
+		if err == nil {
+			err = session.VerifyProof(p)
+		}
+		var receipt *session.Receipt
+		if err == nil && i < len(recs.GetReceipts()) && recs.GetReceipts()[i] != "" {
+			receipt, err = session.DecodeReceiptJSON([]byte(recs.GetReceipts()[i]))
+			if err == nil && keyErr != nil {
+				err = fmt.Errorf("node key %q: %w", recs.GetNodeKey(), keyErr)
+			}
+			if err == nil {
+				err = session.VerifyReceiptFor(nodeKey, receipt, p)
+			}
+		}
+		if err != nil {
+			bad++
+		}
+		if asJSON {
+			continue
+		}
+		verdict := "verified"
+		if err != nil {
+			verdict = "INVALID: " + err.Error()
+		}
+		fmt.Fprintf(out, "record %s  (%s)\n", r.GetSessionId(), verdict)
+		if p == nil {
+			continue
+		}
+		for _, n := range p.Nodes {
+			fmt.Fprintf(out, "  %-10s %s  payload %s\n", n.State, n.Time().Format(time.RFC3339Nano), n.PayloadHash.String()[:16])
+		}
+		if i < len(recs.GetGovernance()) {
+			g := recs.GetGovernance()[i]
+			for _, v := range g.GetGate() {
+				verdict := "ALLOW"
+				if !v.GetAllowed() {
+					verdict = "BLOCK"
+				}
+				fmt.Fprintf(out, "  gate %-5s %s  score %.3f (threshold %.2f; F %.2f A %.2f T %.2f E %.2f)  rule %s: %s\n",
+					v.GetTool(), verdict, v.GetScore(), v.GetThreshold(), v.GetFidelity(), v.GetAccountability(),
+					v.GetTransparency(), v.GetEthics(), v.GetRule(), v.GetReason())
+			}
+			if n := g.GetNtu(); n != nil {
+				fmt.Fprintf(out, "  ntu  %s observation %.3f\n", n.GetAgent(), n.GetObservation())
+			}
+		}
+		if receipt != nil {
+			fmt.Fprintf(out, "  log  leaf %d of checkpoint size %d (signed by %s)\n", receipt.Index, receipt.Checkpoint.Size, recs.GetNodeKey())
+		} else {
+			fmt.Fprintf(out, "  log  not yet covered by a signed checkpoint\n")
+		}
+	}
+	return bad
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bizra/bizra/actors/session"
+	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/messages/pci"
 	"google.golang.org/protobuf/encoding/protojson"
 )
@@ -79,8 +80,8 @@ func (c ConsistencyJSON) DecodeProof() ([]session.Hash, error) {
 //
 //	GET /v1/log/checkpoint             latest signed checkpoint (CheckpointJSON)
 //	GET /v1/log/consistency?from=N     ConsistencyJSON
-//	GET /v1/sessions/{id}              the session's records (protojson SessionRecords)
-func Mount(handle func(pattern string, h http.Handler), l *HeadLog, pub ed25519.PublicKey, r Reader, nodeID string) {
+//	GET /v1/sessions/{id}              the session's records (protojson SessionRecords, show(id))
+func Mount(handle func(pattern string, h http.Handler), l *HeadLog, pub ed25519.PublicKey, show func(id string) *messages.SessionRecords) {
 	writeJSON := func(w http.ResponseWriter, status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -119,12 +120,16 @@ func Mount(handle func(pattern string, h http.Handler), l *HeadLog, pub ed25519.
 		writeJSON(w, http.StatusOK, out)
 	}))
 	handle("GET /v1/sessions/{id...}", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		recs := r.ShowMessage(req.PathValue("id"), nodeID)
+		recs := show(req.PathValue("id"))
 		status := http.StatusOK
+		n := len(recs.GetRecords())
+		for _, m := range recs.GetMembers() {
+			n += len(m.GetRecords())
+		}
 		switch {
 		case recs.GetError() != "":
 			status = http.StatusInternalServerError
-		case len(recs.GetRecords()) == 0:
+		case n == 0:
 			status = http.StatusNotFound
 		}
 		data, _ := protojson.Marshal(recs)

@@ -213,9 +213,12 @@ func (x *NtuReading) GetObservation() float64 {
 // Governance is filled by the node's pipeline: clients cannot set it (a
 // card's governance is cleared on arrival).
 type Governance struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Gate          []*GateVerdict         `protobuf:"bytes,1,rep,name=gate,proto3" json:"gate,omitempty"`
-	Ntu           *NtuReading            `protobuf:"bytes,2,opt,name=ntu,proto3" json:"ntu,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Gate  []*GateVerdict         `protobuf:"bytes,1,rep,name=gate,proto3" json:"gate,omitempty"`
+	Ntu   *NtuReading            `protobuf:"bytes,2,opt,name=ntu,proto3" json:"ntu,omitempty"`
+	// Set on an anomaly record: what the agent's NTU monitor raised after
+	// the task (see docs/governance.md).
+	Anomaly       *NtuAnomaly `protobuf:"bytes,3,opt,name=anomaly,proto3" json:"anomaly,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -264,11 +267,18 @@ func (x *Governance) GetNtu() *NtuReading {
 	return nil
 }
 
+func (x *Governance) GetAnomaly() *NtuAnomaly {
+	if x != nil {
+		return x.Anomaly
+	}
+	return nil
+}
+
 var File_bizra_v1_governance_proto protoreflect.FileDescriptor
 
 const file_bizra_v1_governance_proto_rawDesc = "" +
 	"\n" +
-	"\x19bizra/v1/governance.proto\x12\bbizra.v1\"\xaf\x02\n" +
+	"\x19bizra/v1/governance.proto\x12\bbizra.v1\x1a\x12bizra/v1/ntu.proto\"\xaf\x02\n" +
 	"\vGateVerdict\x12\x12\n" +
 	"\x04tool\x18\x01 \x01(\tR\x04tool\x12\x18\n" +
 	"\aallowed\x18\x02 \x01(\bR\aallowed\x12\x14\n" +
@@ -285,11 +295,12 @@ const file_bizra_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"NtuReading\x12\x14\n" +
 	"\x05agent\x18\x01 \x01(\tR\x05agent\x12 \n" +
-	"\vobservation\x18\x02 \x01(\x01R\vobservation\"_\n" +
+	"\vobservation\x18\x02 \x01(\x01R\vobservation\"\x8f\x01\n" +
 	"\n" +
 	"Governance\x12)\n" +
 	"\x04gate\x18\x01 \x03(\v2\x15.bizra.v1.GateVerdictR\x04gate\x12&\n" +
-	"\x03ntu\x18\x02 \x01(\v2\x14.bizra.v1.NtuReadingR\x03ntuB!Z\x1fgithub.com/bizra/bizra/messagesb\x06proto3"
+	"\x03ntu\x18\x02 \x01(\v2\x14.bizra.v1.NtuReadingR\x03ntu\x12.\n" +
+	"\aanomaly\x18\x03 \x01(\v2\x14.bizra.v1.NtuAnomalyR\aanomalyB!Z\x1fgithub.com/bizra/bizra/messagesb\x06proto3"
 
 var (
 	file_bizra_v1_governance_proto_rawDescOnce sync.Once
@@ -308,15 +319,17 @@ var file_bizra_v1_governance_proto_goTypes = []any{
 	(*GateVerdict)(nil), // 0: bizra.v1.GateVerdict
 	(*NtuReading)(nil),  // 1: bizra.v1.NtuReading
 	(*Governance)(nil),  // 2: bizra.v1.Governance
+	(*NtuAnomaly)(nil),  // 3: bizra.v1.NtuAnomaly
 }
 var file_bizra_v1_governance_proto_depIdxs = []int32{
 	0, // 0: bizra.v1.Governance.gate:type_name -> bizra.v1.GateVerdict
 	1, // 1: bizra.v1.Governance.ntu:type_name -> bizra.v1.NtuReading
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	3, // 2: bizra.v1.Governance.anomaly:type_name -> bizra.v1.NtuAnomaly
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_bizra_v1_governance_proto_init() }
@@ -324,6 +337,7 @@ func file_bizra_v1_governance_proto_init() {
 	if File_bizra_v1_governance_proto != nil {
 		return
 	}
+	file_bizra_v1_ntu_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

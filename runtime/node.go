@@ -68,6 +68,7 @@ type Node struct {
 	gateway   *inference.Gateway
 	marketSub *market.NATSSubscription
 	headLog   *durable.HeadLog
+	sessions  *durable.Stage // nil with records off
 	cpoints   *durable.Checkpointer
 
 	stopOnce sync.Once
@@ -449,7 +450,8 @@ func (n *Node) records() durable.Reader {
 func (n *Node) stages(g *gate.Gate, decisions *gate.Log) []router.Stage {
 	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}, n.market.Stage()}
 	if n.cfg.Records {
-		st = append(st, &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Log: n.headLog, Logger: n.log.With("component", "session")})
+		n.sessions = &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Log: n.headLog, Logger: n.log.With("component", "session")}
+		st = append(st, n.sessions)
 	}
 	return append(st, &ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second})
 }
@@ -459,6 +461,11 @@ const SubjectNTUAnomaly = "bizra.ntu.anomaly"
 
 func (n *Node) publishAnomaly(a *messages.NtuAnomaly) {
 	n.metrics.Anomalies.WithLabelValues(a.GetAgent()).Inc()
+	if n.sessions != nil && a.GetTaskId() != "" {
+		if err := n.sessions.RecordAnomaly(a, time.Now()); err != nil {
+			n.log.Warn("anomaly not recorded", "task", a.GetTaskId(), "error", err)
+		}
+	}
 	data, err := proto.Marshal(a)
 	if err == nil {
 		err = n.nc.Publish(SubjectNTUAnomaly, data)

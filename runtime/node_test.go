@@ -712,6 +712,26 @@ func TestNTUPublishesAnomalyWhenAnAgentStartsFailing(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no anomaly published")
 	}
+	// The anomaly is a committed record of the session, beside the task's.
+	var recs messages.SessionRecords
+	eventually(t, 5*time.Second, "anomaly recorded in session s9", func() bool {
+		req, _ := proto.Marshal(&messages.SessionShowRequest{SessionId: "s9"})
+		msg, err := nc.Request("bizra.session.show", req, 5*time.Second)
+		return err == nil && proto.Unmarshal(msg.Data, &recs) == nil && len(recs.GetRecords()) == 2
+	})
+	var anomaly *messages.NtuAnomaly
+	for i, r := range recs.GetRecords() {
+		pr, err := session.ProofFromProto(r)
+		if err != nil || session.VerifyProof(pr) != nil || pr.State() != session.Committed {
+			t.Fatalf("record %s: %v", r.GetSessionId(), err)
+		}
+		if r.GetSessionId() == "s9/ntu-bad-1" {
+			anomaly = recs.GetGovernance()[i].GetAnomaly()
+		}
+	}
+	if anomaly == nil || !slices.Contains(anomaly.GetAnomalies(), "outlier") {
+		t.Fatalf("anomaly record: %v", recs.GetGovernance())
+	}
 }
 
 // sealed envelopes a card as a client would send it: with an id, a trace

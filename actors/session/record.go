@@ -122,6 +122,40 @@ func RecordTask(st NodeStore, card *messages.TaskCard, cardBytes []byte, res *me
 	return s, nil
 }
 
+// AnomalyRecordID names the record of an NTU anomaly raised after a task:
+// "<session id>/ntu-<task id>", or "<task id>/ntu" for a task without a
+// session, so `bizra session show` lists it beside the task's record.
+func AnomalyRecordID(sessionID, taskID string) string {
+	if sessionID == "" {
+		return taskID + "/ntu"
+	}
+	return sessionID + "/ntu-" + taskID
+}
+
+// RecordEvent writes a committed record of an event the node observed
+// after a task (an NTU anomaly), named id:
+//
+//	init → active     payload: HashPayload of the event's bytes
+//	     → computing  payload: HashPayload of the observer's name
+//	     → validated  payload: HashPayload of the event's bytes
+//	     → committed  payload: HashPayload of the node id
+func RecordEvent(st NodeStore, id string, event []byte, observer, nodeID string, now time.Time) (*Session, error) {
+	s, err := Create(id, st, now)
+	if err != nil {
+		return nil, err
+	}
+	h := HashPayload(event)
+	for _, step := range []struct {
+		f func(Hash, time.Time) (Hash, error)
+		p Hash
+	}{{s.Begin, h}, {s.StartCompute, HashPayload([]byte(observer))}, {s.Validate, h}, {s.Commit, HashPayload([]byte(nodeID))}} {
+		if _, err := step.f(step.p, now); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
 func latest(ts ...time.Time) time.Time {
 	var m time.Time
 	for _, t := range ts {

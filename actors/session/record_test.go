@@ -78,3 +78,22 @@ func TestProofFromProtoRejectsBadSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestEventRecordIsCommittedAndBindsTheEvent(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if AnomalyRecordID("s", "t") != "s/ntu-t" || AnomalyRecordID("", "t") != "t/ntu" {
+		t.Fatal("anomaly record ids")
+	}
+	s, err := RecordEvent(NewMemStore(), "s/ntu-t", []byte("event"), "ntu/agent", "node-a", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.Proof()
+	if err := VerifyProof(p); err != nil || p.State() != Committed || len(p.Nodes) != 5 {
+		t.Fatalf("event record: %v", err)
+	}
+	other, _ := RecordEvent(NewMemStore(), "s/ntu-t", []byte("evenT"), "ntu/agent", "node-a", t0)
+	if other.Head() == s.Head() {
+		t.Fatal("a different event gives the same head")
+	}
+}

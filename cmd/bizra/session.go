@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/bizra/bizra/actors/session"
@@ -180,6 +181,10 @@ func printRecords(out io.Writer, recs *messages.SessionRecords, asJSON bool) int
 			}
 			if n := g.GetNtu(); n != nil {
 				fmt.Fprintf(out, "  ntu  %s observation %.3f\n", n.GetAgent(), n.GetObservation())
+			}
+			if a := g.GetAnomaly(); a != nil {
+				fmt.Fprintf(out, "  ntu  ANOMALY %s agent %s task %s: value %.3f belief %.3f entropy %.3f potential %.3f\n",
+					strings.Join(a.GetAnomalies(), ","), a.GetAgent(), a.GetTaskId(), a.GetValue(), a.GetBelief(), a.GetEntropy(), a.GetPotential())
 			}
 		}
 		if receipt != nil {

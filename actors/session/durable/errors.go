@@ -13,6 +13,8 @@ var (
 	ErrLogFailed = errors.New("durable: session-head log failed")
 	// ErrLogRange: a proof was asked for sizes the log cannot answer.
 	ErrLogRange = errors.New("durable: log range")
+	// ErrBadEvent: an event to record lacks what names its record.
+	ErrBadEvent = errors.New("durable: event cannot be recorded")
 	// ErrNotLogged: the record has no leaf in the log.
 	ErrNotLogged = errors.New("durable: record not in the session-head log")
 )

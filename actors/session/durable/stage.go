@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -60,45 +61,62 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, _ time.
 		s.Logger.Error("session record", "task", card.GetId(), "error", err)
 		return
 	}
-	proof := rec.Proof()
-	var b store.Batch
-	for _, n := range proof.Nodes {
-		b.Put(store.DAGKey(n.Hash()), n.Encode())
-	}
-	if s.Heads != nil {
-		if err := s.Heads.AddTo(&b, rec.ID(), store.Head{Head: rec.Head(), State: uint8(rec.State()), Updated: now}); err != nil {
-			s.Logger.Error("session record: head", "task", card.GetId(), "error", err)
-			return
-		}
-	}
-	if g := res.GetGovernance(); g != nil {
-		data, err := proto.MarshalOptions{Deterministic: true}.Marshal(g)
-		if err != nil {
-			s.Logger.Error("session record: governance", "task", card.GetId(), "error", err)
-			return
-		}
-		b.Put(store.Key(store.PrefixGov, rec.ID()), data)
-	}
-	var (
-		leaf   uint64
-		entry  = session.EntryFor(rec, now)
-		logged = false
-	)
-	if s.Log != nil {
-		if leaf, err = s.Log.Reserve(&b, rec.ID(), entry); err != nil {
-			s.Logger.Error("session record not logged; result goes out without a proof", "task", card.GetId(), "error", err)
-			return
-		}
-		logged = true
-	}
-	err = s.Committer.Commit(&b)
-	if logged {
-		s.Log.Done(leaf, entry, err)
-	}
-	if err != nil {
+	if err := s.commit(rec, res.GetGovernance(), now); err != nil {
 		s.Logger.Error("session record not durable; result goes out without a proof", "task", card.GetId(), "error", err)
 		return
 	}
 	res.SessionId = card.GetSessionId()
-	res.Proof = proof.ToProto()
+	res.Proof = rec.Proof().ToProto()
+}
+
+// RecordAnomaly records an NTU anomaly raised after a task as a committed
+// record of its own (session.RecordEvent, named session.AnomalyRecordID),
+// with the anomaly as the record's governance, in one synced batch like a
+// task record (head, governance, log leaf).
+func (s *Stage) RecordAnomaly(a *messages.NtuAnomaly, now time.Time) error {
+	if a.GetTaskId() == "" {
+		return fmt.Errorf("%w: anomaly names no task", ErrBadEvent)
+	}
+	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(a)
+	if err != nil {
+		return err
+	}
+	rec, err := session.RecordEvent(session.NewMemStore(), session.AnomalyRecordID(a.GetSessionId(), a.GetTaskId()), data,
+		"ntu/"+a.GetAgent(), s.NodeID, now)
+	if err != nil {
+		return err
+	}
+	return s.commit(rec, &messages.Governance{Anomaly: a}, now)
+}
+
+// commit writes a committed record: its nodes, head, governance and log
+// leaf, in one synced batch.
+func (s *Stage) commit(rec *session.Session, gov *messages.Governance, now time.Time) error {
+	var b store.Batch
+	for _, n := range rec.Proof().Nodes {
+		b.Put(store.DAGKey(n.Hash()), n.Encode())
+	}
+	if s.Heads != nil {
+		if err := s.Heads.AddTo(&b, rec.ID(), store.Head{Head: rec.Head(), State: uint8(rec.State()), Updated: now}); err != nil {
+			return err
+		}
+	}
+	if gov != nil {
+		data, err := proto.MarshalOptions{Deterministic: true}.Marshal(gov)
+		if err != nil {
+			return err
+		}
+		b.Put(store.Key(store.PrefixGov, rec.ID()), data)
+	}
+	if s.Log == nil {
+		return s.Committer.Commit(&b)
+	}
+	entry := session.EntryFor(rec, now)
+	leaf, err := s.Log.Reserve(&b, rec.ID(), entry)
+	if err != nil {
+		return err
+	}
+	err = s.Committer.Commit(&b)
+	s.Log.Done(leaf, entry, err)
+	return err
 }

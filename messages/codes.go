@@ -35,6 +35,9 @@ const (
 	CodeRegisterInvalid = "E_AGENT_REGISTER_INVALID"
 	// CodeNameTaken: an agent with that name already exists on the node.
 	CodeNameTaken = "E_AGENT_NAME_TAKEN"
+	// CodeSessionCommitted: the task names a session that was closed
+	// (committed); a committed session takes no more tasks.
+	CodeSessionCommitted = "E_SESSION_COMMITTED"
 	// CodeMemberLost: the cluster member running the task died; the task
 	// may or may not have run, so only an idempotent task is retried (once,
 	// on another member).

@@ -1039,6 +1039,196 @@ func (x *SessionShowRequest) GetLocalOnly() bool {
 	return false
 }
 
+// SessionAppend asks a session's actor to link a committed task record into
+// the session's own Merkle-DAG (a branch from the session head carrying the
+// record's head, merged back).
+type SessionAppend struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	RecordId      string                 `protobuf:"bytes,2,opt,name=record_id,json=recordId,proto3" json:"record_id,omitempty"`
+	RecordHead    []byte                 `protobuf:"bytes,3,opt,name=record_head,json=recordHead,proto3" json:"record_head,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionAppend) Reset() {
+	*x = SessionAppend{}
+	mi := &file_bizra_v1_task_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionAppend) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionAppend) ProtoMessage() {}
+
+func (x *SessionAppend) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionAppend.ProtoReflect.Descriptor instead.
+func (*SessionAppend) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SessionAppend) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *SessionAppend) GetRecordId() string {
+	if x != nil {
+		return x.RecordId
+	}
+	return ""
+}
+
+func (x *SessionAppend) GetRecordHead() []byte {
+	if x != nil {
+		return x.RecordHead
+	}
+	return nil
+}
+
+// SessionClose asks a session's actor to commit the session: computing →
+// validated → committed. A committed session takes no more tasks.
+type SessionClose struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionClose) Reset() {
+	*x = SessionClose{}
+	mi := &file_bizra_v1_task_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionClose) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionClose) ProtoMessage() {}
+
+func (x *SessionClose) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionClose.ProtoReflect.Descriptor instead.
+func (*SessionClose) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SessionClose) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+// SessionHead answers SessionAppend and SessionClose: the session DAG's
+// head after the change.
+type SessionHead struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Head      []byte                 `protobuf:"bytes,2,opt,name=head,proto3" json:"head,omitempty"`
+	// State of the head (1 init … 5 committed).
+	State uint32 `protobuf:"varint,3,opt,name=state,proto3" json:"state,omitempty"`
+	// Task records linked so far.
+	Records uint64 `protobuf:"varint,4,opt,name=records,proto3" json:"records,omitempty"`
+	// Set when the change was refused (e.g. the session is committed).
+	Error         string `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionHead) Reset() {
+	*x = SessionHead{}
+	mi := &file_bizra_v1_task_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionHead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionHead) ProtoMessage() {}
+
+func (x *SessionHead) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionHead.ProtoReflect.Descriptor instead.
+func (*SessionHead) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SessionHead) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *SessionHead) GetHead() []byte {
+	if x != nil {
+		return x.Head
+	}
+	return nil
+}
+
+func (x *SessionHead) GetState() uint32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *SessionHead) GetRecords() uint64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *SessionHead) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 // SessionRecords answers SessionShowRequest: the proof of every task
 // record of the session, in record-id order.
 type SessionRecords struct {
@@ -1068,7 +1258,7 @@ type SessionRecords struct {
 
 func (x *SessionRecords) Reset() {
 	*x = SessionRecords{}
-	mi := &file_bizra_v1_task_proto_msgTypes[10]
+	mi := &file_bizra_v1_task_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1080,7 +1270,7 @@ func (x *SessionRecords) String() string {
 func (*SessionRecords) ProtoMessage() {}
 
 func (x *SessionRecords) ProtoReflect() protoreflect.Message {
-	mi := &file_bizra_v1_task_proto_msgTypes[10]
+	mi := &file_bizra_v1_task_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1093,7 +1283,7 @@ func (x *SessionRecords) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionRecords.ProtoReflect.Descriptor instead.
 func (*SessionRecords) Descriptor() ([]byte, []int) {
-	return file_bizra_v1_task_proto_rawDescGZIP(), []int{10}
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SessionRecords) GetSessionId() string {
@@ -1251,7 +1441,23 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x1d\n" +
 	"\n" +
-	"local_only\x18\x02 \x01(\bR\tlocalOnly\"\xb1\x02\n" +
+	"local_only\x18\x02 \x01(\bR\tlocalOnly\"l\n" +
+	"\rSessionAppend\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x1b\n" +
+	"\trecord_id\x18\x02 \x01(\tR\brecordId\x12\x1f\n" +
+	"\vrecord_head\x18\x03 \x01(\fR\n" +
+	"recordHead\"-\n" +
+	"\fSessionClose\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\"\x86\x01\n" +
+	"\vSessionHead\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x12\n" +
+	"\x04head\x18\x02 \x01(\fR\x04head\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\rR\x05state\x12\x18\n" +
+	"\arecords\x18\x04 \x01(\x04R\arecords\x12\x14\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\"\xb1\x02\n" +
 	"\x0eSessionRecords\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x17\n" +
@@ -1298,7 +1504,7 @@ func file_bizra_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_bizra_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_bizra_v1_task_proto_goTypes = []any{
 	(TaskState)(0),                // 0: bizra.v1.TaskState
 	(TaskComplexity)(0),           // 1: bizra.v1.TaskComplexity
@@ -1313,35 +1519,38 @@ var file_bizra_v1_task_proto_goTypes = []any{
 	(*AgentList)(nil),             // 10: bizra.v1.AgentList
 	(*AgentListRequest)(nil),      // 11: bizra.v1.AgentListRequest
 	(*SessionShowRequest)(nil),    // 12: bizra.v1.SessionShowRequest
-	(*SessionRecords)(nil),        // 13: bizra.v1.SessionRecords
-	nil,                           // 14: bizra.v1.TaskCard.ParametersEntry
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(*Governance)(nil),            // 16: bizra.v1.Governance
-	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
+	(*SessionAppend)(nil),         // 13: bizra.v1.SessionAppend
+	(*SessionClose)(nil),          // 14: bizra.v1.SessionClose
+	(*SessionHead)(nil),           // 15: bizra.v1.SessionHead
+	(*SessionRecords)(nil),        // 16: bizra.v1.SessionRecords
+	nil,                           // 17: bizra.v1.TaskCard.ParametersEntry
+	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
+	(*Governance)(nil),            // 19: bizra.v1.Governance
+	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
 }
 var file_bizra_v1_task_proto_depIdxs = []int32{
 	2,  // 0: bizra.v1.Identity.type:type_name -> bizra.v1.AgentType
-	14, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
+	17, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
 	3,  // 2: bizra.v1.TaskCard.requester:type_name -> bizra.v1.Identity
 	1,  // 3: bizra.v1.TaskCard.complexity:type_name -> bizra.v1.TaskComplexity
-	15, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
-	15, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
-	16, // 6: bizra.v1.TaskCard.governance:type_name -> bizra.v1.Governance
-	15, // 7: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
-	15, // 8: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
-	15, // 9: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
-	17, // 10: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
-	17, // 11: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
+	18, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
+	18, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
+	19, // 6: bizra.v1.TaskCard.governance:type_name -> bizra.v1.Governance
+	18, // 7: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
+	18, // 8: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
+	18, // 9: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
+	20, // 10: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
+	20, // 11: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
 	0,  // 12: bizra.v1.TaskResult.state:type_name -> bizra.v1.TaskState
 	5,  // 13: bizra.v1.TaskResult.timings:type_name -> bizra.v1.Timings
 	8,  // 14: bizra.v1.TaskResult.proof:type_name -> bizra.v1.SessionProof
-	16, // 15: bizra.v1.TaskResult.governance:type_name -> bizra.v1.Governance
+	19, // 15: bizra.v1.TaskResult.governance:type_name -> bizra.v1.Governance
 	7,  // 16: bizra.v1.SessionProof.nodes:type_name -> bizra.v1.DagNode
-	15, // 17: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
+	18, // 17: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
 	9,  // 18: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
 	8,  // 19: bizra.v1.SessionRecords.records:type_name -> bizra.v1.SessionProof
-	16, // 20: bizra.v1.SessionRecords.governance:type_name -> bizra.v1.Governance
-	13, // 21: bizra.v1.SessionRecords.members:type_name -> bizra.v1.SessionRecords
+	19, // 20: bizra.v1.SessionRecords.governance:type_name -> bizra.v1.Governance
+	16, // 21: bizra.v1.SessionRecords.members:type_name -> bizra.v1.SessionRecords
 	22, // [22:22] is the sub-list for method output_type
 	22, // [22:22] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
@@ -1361,7 +1570,7 @@ func file_bizra_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bizra_v1_task_proto_rawDesc), len(file_bizra_v1_task_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

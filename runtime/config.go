@@ -50,6 +50,10 @@ type Config struct {
 	// CheckpointInterval is how often the node signs a checkpoint of its
 	// session-head log when the log grew (and once at shutdown). Default 2s.
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// SessionIdle is how long a session's actor stays without messages
+	// before it passivates (its state is in the store and reloads on the
+	// next message). Default 5m.
+	SessionIdle time.Duration `yaml:"session_idle"`
 	// Cluster makes the node a cluster member (empty gossip: single node).
 	Cluster ClusterConfig `yaml:"cluster"`
 	// Market is the compute market: ledger, licenses, and which
@@ -160,6 +164,7 @@ func DefaultConfig() Config {
 		Trust:              TrustConfig{ResultTTL: 5 * time.Minute},
 		Records:            true,
 		CheckpointInterval: 2 * time.Second,
+		SessionIdle:        5 * time.Minute,
 		Cluster:            DefaultClusterConfig(),
 		Market:             DefaultMarketConfig(),
 		Inference:          inference.DefaultConfig(),
@@ -224,6 +229,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointInterval <= 0 {
 		return bad("checkpoint_interval", "must be > 0")
+	}
+	if c.SessionIdle <= 0 {
+		return bad("session_idle", "must be > 0")
 	}
 	if err := c.Cluster.Validate(); err != nil {
 		return err

@@ -63,6 +63,7 @@ type Node struct {
 	commits   *store.Committer
 	heads     *store.Heads
 	dag       durable.NodeStore
+	dagStore  *store.DAGStore
 	cluster   *clusterPart
 	market    *market.Market
 	gateway   *inference.Gateway
@@ -200,11 +201,10 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	if n.heads, err = store.NewHeads(n.db, n.commits); err != nil {
 		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
 	}
-	dag, err := store.NewDAGStore(n.db, n.commits)
-	if err != nil {
+	if n.dagStore, err = store.NewDAGStore(n.db, n.commits); err != nil {
 		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
 	}
-	n.dag = durable.New(dag)
+	n.dag = durable.New(n.dagStore)
 	if n.headLog, err = durable.OpenHeadLog(n.db, n.commits, key, cfg.NodeID); err != nil {
 		return n, fmt.Errorf("%w: session-head log: %w", ErrStart, err)
 	}
@@ -238,6 +238,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	agentsPID := actor.NewPID(n.system.Address(), rootName+"/agents")
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
 		return &rootActor{
+			sessions: n.sessionProps(),
 			ntu: ntu.Monitors(ntu.MonitorsConfig{NodeID: cfg.NodeID, Config: ntu.DefaultConfig(),
 				Logger: log.With("component", "ntu"), Publish: n.publishAnomaly}),
 			router: router.NewActor(router.ActorConfig{
@@ -283,7 +284,8 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	icfg := ingress.Config{
 		NodeID: cfg.NodeID, MaxPayload: cfg.Limits.MaxPayload, MaxConcurrent: cfg.Limits.MaxConcurrent,
 		Dispatcher: n.disp, Routes: n.routes, System: n.system, Router: routerPID,
-		ShowSession: n.showSession,
+		ShowSession:  n.showSession,
+		CloseSession: n.closeSession,
 		Governance: &ingress.Governance{Verifier: verifier, Key: key, Gate: g,
 			ResultTTL: cfg.Trust.ResultTTL, RequireEnvelope: cfg.Trust.RequireEnvelope},
 		Logger: log.With("component", "ingress"),
@@ -441,6 +443,31 @@ func (n *Node) showSession(id string) *messages.SessionRecords {
 	return recs
 }
 
+// sessionProps is the session supervisor's (nil with records off).
+func (n *Node) sessionProps() *actor.Props {
+	if !n.cfg.Records {
+		return nil
+	}
+	return durable.Sessions(durable.LiveConfig{NodeID: n.cfg.NodeID, Nodes: n.dagStore, Heads: n.heads, Commit: n.commits,
+		Idle: n.cfg.SessionIdle, Logger: n.log.With("component", "session")})
+}
+
+func (n *Node) sessionsPID() *actor.PID {
+	return actor.NewPID(n.system.Address(), rootName+"/sessions")
+}
+
+// closeSession commits a session's DAG (bizra session close).
+func (n *Node) closeSession(id string) *messages.SessionHead {
+	if !n.cfg.Records {
+		return &messages.SessionHead{SessionId: id, Error: "this node keeps no records (records: false)"}
+	}
+	v, err := n.system.Root.RequestFuture(n.sessionsPID(), &messages.SessionClose{SessionId: id}, 10*time.Second).Result()
+	if h, ok := v.(*messages.SessionHead); err == nil && ok {
+		return h
+	}
+	return &messages.SessionHead{SessionId: id, Error: fmt.Sprintf("session actor did not answer: %v", err)}
+}
+
 // records reads the node's task records.
 func (n *Node) records() durable.Reader {
 	return durable.Reader{DB: n.db, Heads: n.heads, Nodes: n.dag, Log: n.headLog, NodeKey: pci.PublicKeyID(n.PublicKey())}
@@ -450,7 +477,8 @@ func (n *Node) records() durable.Reader {
 func (n *Node) stages(g *gate.Gate, decisions *gate.Log) []router.Stage {
 	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}, n.market.Stage()}
 	if n.cfg.Records {
-		n.sessions = &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Log: n.headLog, Logger: n.log.With("component", "session")}
+		n.sessions = &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Log: n.headLog,
+			Sessions: n.sessionsPID(), System: n.system, Logger: n.log.With("component", "session")}
 		st = append(st, n.sessions)
 	}
 	return append(st, &ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second})

@@ -13,6 +13,8 @@ type rootActor struct {
 	router actor.Producer
 	agents *actor.Props
 	ntu    *actor.Props
+	// sessions is the session supervisor (nil with records off).
+	sessions *actor.Props
 
 	agentsPID *actor.PID
 }
@@ -37,6 +39,11 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		r.agentsPID = pid
 		if _, err := ctx.SpawnNamed(r.ntu, "ntu"); err != nil {
 			panic(err)
+		}
+		if r.sessions != nil {
+			if _, err := ctx.SpawnNamed(r.sessions, "sessions"); err != nil {
+				panic(err)
+			}
 		}
 	case *agent.Ready:
 		// Reaches the agents supervisor after its Started has run, that is

@@ -23,6 +23,8 @@ const (
 	SubjectHeartbeat  = "bizra.agent.heartbeat"
 	SubjectDeregister = "bizra.agent.deregister"
 	SubjectSession    = "bizra.session.show"
+	// SubjectSessionClose takes a SessionClose and answers a SessionHead.
+	SubjectSessionClose = "bizra.session.close"
 	// QueueTask is the queue group of task subjects: with several nodes on
 	// one NATS, each TaskCard goes to one of them.
 	QueueTask = "bizra-task"
@@ -45,7 +47,9 @@ type Config struct {
 	Governance *Governance
 	// ShowSession answers bizra.session.show (nil: not served).
 	ShowSession func(id string) *messages.SessionRecords
-	Logger      *slog.Logger
+	// CloseSession answers bizra.session.close (nil: not served).
+	CloseSession func(id string) *messages.SessionHead
+	Logger       *slog.Logger
 }
 
 // NATS serves the node's subjects on a NATS connection.
@@ -92,6 +96,7 @@ func (n *NATS) Start() error {
 		{SubjectHeartbeat, "", n.onHeartbeat},
 		{SubjectDeregister, "", n.onDeregister},
 		{SubjectSession, "", n.onSessionShow},
+		{SubjectSessionClose, "", n.onSessionClose},
 	} {
 		var (
 			ns  *nats.Subscription
@@ -278,4 +283,16 @@ func (n *NATS) onDeregister(m *nats.Msg) {
 		return
 	}
 	n.cfg.System.Root.Send(n.cfg.Router, d)
+}
+
+func (n *NATS) onSessionClose(m *nats.Msg) {
+	if m.Reply == "" || n.cfg.CloseSession == nil {
+		return
+	}
+	req := &messages.SessionClose{}
+	if err := proto.Unmarshal(m.Data, req); err != nil || req.GetSessionId() == "" {
+		n.respond(m, &messages.SessionHead{Error: fmt.Sprintf("want a SessionClose with a session id (%v)", err)})
+		return
+	}
+	n.respond(m, n.cfg.CloseSession(req.GetSessionId()))
 }

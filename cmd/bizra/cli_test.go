@@ -392,12 +392,29 @@ func TestSessionVerify(t *testing.T) {
 		t.Fatalf("send: %+v", r)
 	}
 	v := bizra(t, "session", "show", "s-1", "--nats", p.info.NATSURL)
-	if v.code != 0 || strings.Count(v.stdout, "(verified)") != 2 || !strings.Contains(v.stdout, "committed") || !strings.Contains(v.stdout, res.GetTaskId()) ||
+	if v.code != 0 || strings.Count(v.stdout, "(verified)") < 2 || !strings.Contains(v.stdout, "committed") || !strings.Contains(v.stdout, res.GetTaskId()) ||
 		strings.Count(v.stdout, "gate Task  ALLOW") != 2 || !strings.Contains(v.stdout, "ntu  echo-1 observation") {
 		t.Fatalf("show: %+v", v)
 	}
 	if v := bizra(t, "session", "show", "no-such-session", "--nats", p.info.NATSURL); v.code != 1 {
 		t.Fatalf("show unknown: %+v", v)
+	}
+	// The session's own DAG links both records (a branch and a merge each);
+	// closing commits it, and the session then takes no more tasks.
+	pollUntil(t, 10*time.Second, "session DAG with two records", func() bool {
+		v := bizra(t, "session", "show", "s-1", "--nats", p.info.NATSURL)
+		return v.code == 0 && strings.Contains(v.stdout, "record s-1/@session  (verified)") && strings.Count(v.stdout, "(verified)") == 3
+	})
+	c := bizra(t, "session", "close", "s-1", "--nats", p.info.NATSURL)
+	if c.code != 0 || !strings.Contains(c.stdout, "committed: 2 records") {
+		t.Fatalf("close: %+v", c)
+	}
+	if r := bizra(t, "task", "send", "--nats", p.info.NATSURL, "--capability", "echo", "--input", "late", "--session", "s-1"); r.code != 1 ||
+		!strings.Contains(r.stdout+r.stderr, "E_SESSION_COMMITTED") {
+		t.Fatalf("task in a committed session: %+v", r)
+	}
+	if c := bizra(t, "session", "close", "s-1", "--nats", p.info.NATSURL); c.code != 1 {
+		t.Fatalf("second close: %+v", c)
 	}
 }
 
@@ -458,9 +475,19 @@ func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
 	// Restarted on the same data dir, the node serves the same records.
 	p2 := startNodeProcIn(t, p.dir)
 	v := bizra(t, "session", "show", "crash", "--nats", p2.info.NATSURL, "--json")
-	var recs messages.SessionRecords
-	if v.code != 0 || protojson.Unmarshal([]byte(v.stdout), &recs) != nil || len(recs.GetRecords()) != len(proofs) {
+	var all, recs messages.SessionRecords
+	if v.code != 0 || protojson.Unmarshal([]byte(v.stdout), &all) != nil {
 		t.Fatalf("show after restart: %+v", v)
+	}
+	// The task records (the session's own DAG, crash/@session, links them).
+	for i, r := range all.GetRecords() {
+		if !strings.HasSuffix(r.GetSessionId(), "/@session") {
+			recs.Records = append(recs.Records, r)
+			recs.Receipts = append(recs.Receipts, all.GetReceipts()[i])
+		}
+	}
+	if len(recs.GetRecords()) != len(proofs) {
+		t.Fatalf("show after restart: %d task records, want %d: %+v", len(recs.GetRecords()), len(proofs), v)
 	}
 	heads := map[string]bool{}
 	for _, r := range recs.GetRecords() {

@@ -20,13 +20,13 @@ import (
 func newSessionCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "session",
-		Short: "Check session records",
+		Short: "Check, show and close sessions",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return usage("session needs a subcommand (show, verify)")
+			return usage("session needs a subcommand (show, verify, close)")
 		},
 	}
-	cmd.AddCommand(newSessionShowCmd())
+	cmd.AddCommand(newSessionShowCmd(), newSessionCloseCmd())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "verify FILE",
 		Short: "Verify the proof in a TaskResult printed by 'bizra task send --json' ('-' reads stdin)",
@@ -194,4 +194,44 @@ func printRecords(out io.Writer, recs *messages.SessionRecords, asJSON bool) int
 		}
 	}
 	return bad
+}
+
+func newSessionCloseCmd() *cobra.Command {
+	var (
+		natsURL string
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "close ID",
+		Short: "Commit a session (computing → validated → committed); it then takes no more tasks",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			nc, err := nats.Connect(natsURL, nats.Name("bizra-cli"), nats.Timeout(5*time.Second))
+			if err != nil {
+				return failure("connect %s: %v", natsURL, err)
+			}
+			defer nc.Close()
+			req, _ := proto.Marshal(&messages.SessionClose{SessionId: args[0]})
+			msg, err := nc.Request("bizra.session.close", req, timeout)
+			switch {
+			case errors.Is(err, nats.ErrNoResponders):
+				return failure("no node answers on %s", natsURL)
+			case err != nil:
+				return failure("request: %v", err)
+			}
+			var h messages.SessionHead
+			if err := proto.Unmarshal(msg.Data, &h); err != nil {
+				return failure("node answered with a malformed SessionHead: %v", err)
+			}
+			if h.GetError() != "" {
+				return failure("%s", h.GetError())
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "session %s committed: %d records, head %x\n", h.GetSessionId(), h.GetRecords(), h.GetHead())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&natsURL, "nats", defaultNATS, "NATS URL of a node")
+	f.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the node")
+	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/store"
@@ -25,15 +26,33 @@ type Stage struct {
 	// `bizra session show`; the head record is written in the same batch.
 	Heads *store.Heads
 	// Log, when set, receives every record's committed head.
-	Log    *HeadLog
-	Logger *slog.Logger
+	Log *HeadLog
+	// Sessions, when set, is the session supervisor (Sessions): each
+	// committed record of a card with a session is linked into the
+	// session's own DAG (sent, not awaited), and cards for a committed
+	// session are refused.
+	Sessions *actor.PID
+	System   *actor.ActorSystem
+	Logger   *slog.Logger
 }
 
 // Name implements router.Stage.
 func (s *Stage) Name() string { return "session" }
 
-// Before implements router.Stage.
-func (s *Stage) Before(*messages.TaskCard, time.Time) *messages.TaskResult { return nil }
+// Before implements router.Stage: a card for a committed session is
+// REJECTED with E_SESSION_COMMITTED.
+func (s *Stage) Before(card *messages.TaskCard, _ time.Time) *messages.TaskResult {
+	if card.GetSessionId() == "" || s.Heads == nil {
+		return nil
+	}
+	h, err := s.Heads.Get(SessionDAGID(card.GetSessionId()))
+	if err != nil || session.State(h.State) != session.Committed {
+		return nil
+	}
+	return &messages.TaskResult{TaskId: card.GetId(), State: messages.TaskState_TASK_STATE_REJECTED,
+		ErrorCode: messages.CodeSessionCommitted, SessionId: card.GetSessionId(), TraceId: card.GetTraceId(),
+		ErrorMessage: fmt.Sprintf("session %q is committed (closed) and takes no more tasks", card.GetSessionId())}
+}
 
 // After implements router.Stage.
 func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, _ time.Duration, now time.Time) {
@@ -67,6 +86,10 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, _ time.
 	}
 	res.SessionId = card.GetSessionId()
 	res.Proof = rec.Proof().ToProto()
+	if s.Sessions != nil && card.GetSessionId() != "" {
+		h := rec.Head()
+		s.System.Root.Send(s.Sessions, &messages.SessionAppend{SessionId: card.GetSessionId(), RecordId: rec.ID(), RecordHead: h[:]})
+	}
 }
 
 // RecordAnomaly records an NTU anomaly raised after a task as a committed

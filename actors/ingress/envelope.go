@@ -42,11 +42,43 @@ type Governance struct {
 // code (R001…R005).
 func (g *Governance) OpenCard(data []byte, subjectCapability string, maxPayload int, nodeID string, now time.Time) (*messages.TaskCard, *messages.TaskResult) {
 	env, err := g.Verifier.Open(data, now)
-	if err == nil && env.GetPayloadType() != PayloadTaskCard {
-		err = &pci.RejectError{Code: "R005", Name: "MALFORMED_ENVELOPE", Reason: fmt.Sprintf("payload type %q, want %s", env.GetPayloadType(), PayloadTaskCard)}
-	}
 	if err != nil {
 		return nil, rejectEnvelope(nodeID, err)
+	}
+	return cardFrom(env, subjectCapability, maxPayload, nodeID)
+}
+
+// OpenCards opens many enveloped TaskCards at once, as OpenCard does one by
+// one (same answers, in order), checking their signatures together with
+// Ed25519 batch verification (pci.Verifier.VerifyBatch).
+func (g *Governance) OpenCards(data [][]byte, subjectCapabilities []string, maxPayload int, nodeID string, now time.Time) ([]*messages.TaskCard, []*messages.TaskResult) {
+	cards, rejects := make([]*messages.TaskCard, len(data)), make([]*messages.TaskResult, len(data))
+	envs, idx := make([]*messages.Envelope, 0, len(data)), make([]int, 0, len(data))
+	for i, d := range data {
+		env := new(messages.Envelope)
+		if err := proto.Unmarshal(d, env); err != nil {
+			rejects[i] = rejectEnvelope(nodeID, &pci.RejectError{Code: "R005", Name: "MALFORMED_ENVELOPE", Reason: fmt.Sprintf("decoding envelope: %v", err)})
+			continue
+		}
+		envs, idx = append(envs, env), append(idx, i)
+	}
+	for j, err := range g.Verifier.VerifyBatch(envs, now) {
+		i := idx[j]
+		if err != nil {
+			rejects[i] = rejectEnvelope(nodeID, err)
+			continue
+		}
+		cards[i], rejects[i] = cardFrom(envs[j], subjectCapabilities[i], maxPayload, nodeID)
+	}
+	return cards, rejects
+}
+
+// cardFrom reads the TaskCard of a verified envelope; its requester becomes
+// the envelope's signer.
+func cardFrom(env *messages.Envelope, subjectCapability string, maxPayload int, nodeID string) (*messages.TaskCard, *messages.TaskResult) {
+	if env.GetPayloadType() != PayloadTaskCard {
+		return nil, rejectEnvelope(nodeID, &pci.RejectError{Code: "R005", Name: "MALFORMED_ENVELOPE",
+			Reason: fmt.Sprintf("payload type %q, want %s", env.GetPayloadType(), PayloadTaskCard)})
 	}
 	card, reject := DecodeTaskCard(env.GetPayload(), subjectCapability, maxPayload, nodeID)
 	if reject != nil {

@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -59,9 +60,15 @@ type NATS struct {
 	sem  chan struct{}
 	mu   sync.Mutex
 	subs []*nats.Subscription
-	wg   sync.WaitGroup
-	done bool
+	wg   sync.WaitGroup // requests in flight
+	// loops are the goroutines reading the task subscriptions.
+	loops sync.WaitGroup
+	done  bool
 }
+
+// MaxBatch is the most task messages ingress takes off a subscription at
+// once; their envelopes' signatures are checked in one batch.
+const MaxBatch = 64
 
 // NewNATS returns the NATS ingress for nc.
 func NewNATS(cfg Config, nc *nats.Conn) *NATS {
@@ -88,9 +95,19 @@ func (n *NATS) Start() error {
 		subject, queue string
 		h              nats.MsgHandler
 	}
+	for _, subject := range []string{SubjectTaskPrefix + "*", SubjectTask} {
+		ns, err := n.nc.QueueSubscribeSync(subject, QueueTask)
+		if err != nil {
+			n.unsubscribe()
+			return fmt.Errorf("ingress: subscribe %s: %w", subject, err)
+		}
+		// Task subjects may burst; let the slow-consumer bound be generous.
+		_ = ns.SetPendingLimits(1<<20, 1<<30)
+		n.subs = append(n.subs, ns)
+		n.loops.Add(1)
+		go n.taskLoop(ns)
+	}
 	for _, s := range []sub{
-		{SubjectTaskPrefix + "*", QueueTask, n.onTask},
-		{SubjectTask, QueueTask, n.onTask},
 		{SubjectAgentList, "", n.onAgentList},
 		{SubjectRegister, "", n.onRegister},
 		{SubjectHeartbeat, "", n.onHeartbeat},
@@ -124,7 +141,77 @@ func (n *NATS) Stop() {
 	n.done = true
 	n.unsubscribe()
 	n.mu.Unlock()
+	n.loops.Wait()
 	n.wg.Wait()
+}
+
+// taskLoop takes task messages off sub, up to MaxBatch at a time when
+// several are waiting, until sub is closed.
+func (n *NATS) taskLoop(sub *nats.Subscription) {
+	defer n.loops.Done()
+	batch := make([]*nats.Msg, 0, MaxBatch)
+	for {
+		m, err := sub.NextMsg(time.Minute)
+		if errors.Is(err, nats.ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			return // unsubscribed or connection closed
+		}
+		batch = append(batch[:0], m)
+		for len(batch) < MaxBatch {
+			if k, _, _ := sub.Pending(); k == 0 {
+				break
+			}
+			m, err := sub.NextMsg(time.Millisecond)
+			if err != nil {
+				break
+			}
+			batch = append(batch, m)
+		}
+		n.onTasks(batch)
+	}
+}
+
+// onTasks handles a batch of task messages: enveloped cards are opened
+// together (one batch signature check), then each is handled in order.
+func (n *NATS) onTasks(batch []*nats.Msg) {
+	gov := n.cfg.Governance
+	var (
+		data  [][]byte
+		caps  []string
+		which []int
+	)
+	for i, m := range batch {
+		if gov != nil && m.Header.Get(HeaderEnvelope) != "" && m.Reply != "" {
+			data, caps, which = append(data, m.Data), append(caps, subjectCapability(m.Subject)), append(which, i)
+		}
+	}
+	opened := map[int]int{}
+	var (
+		cards   []*messages.TaskCard
+		rejects []*messages.TaskResult
+	)
+	if len(data) > 0 {
+		cards, rejects = gov.OpenCards(data, caps, n.cfg.MaxPayload, n.cfg.NodeID, time.Now())
+		for j, i := range which {
+			opened[i] = j
+		}
+	}
+	for i, m := range batch {
+		if j, ok := opened[i]; ok {
+			n.handleTask(m, true, cards[j], rejects[j])
+			continue
+		}
+		n.onTask(m)
+	}
+}
+
+func subjectCapability(subject string) string {
+	if subject == SubjectTask {
+		return ""
+	}
+	return strings.TrimPrefix(subject, SubjectTaskPrefix)
 }
 
 func (n *NATS) unsubscribe() {
@@ -134,24 +221,15 @@ func (n *NATS) unsubscribe() {
 	n.subs = nil
 }
 
+// onTask handles one task message.
 func (n *NATS) onTask(m *nats.Msg) {
 	if m.Reply == "" {
 		n.cfg.Logger.Debug("task without reply subject dropped", "subject", m.Subject)
 		return
 	}
-	capability := strings.TrimPrefix(m.Subject, SubjectTaskPrefix)
-	if m.Subject == SubjectTask {
-		capability = ""
-	}
+	capability := subjectCapability(m.Subject)
 	gov := n.cfg.Governance
 	enveloped := gov != nil && m.Header.Get(HeaderEnvelope) != ""
-	reply := func(card *messages.TaskCard, res *messages.TaskResult) {
-		if enveloped {
-			n.respondSealed(m, card, res)
-			return
-		}
-		n.respond(m, res)
-	}
 	var (
 		card   *messages.TaskCard
 		reject *messages.TaskResult
@@ -163,6 +241,19 @@ func (n *NATS) onTask(m *nats.Msg) {
 		reject = gov.RejectUnsigned(n.cfg.NodeID)
 	default:
 		card, reject = DecodeTaskCard(m.Data, capability, n.cfg.MaxPayload, n.cfg.NodeID)
+	}
+	n.handleTask(m, enveloped, card, reject)
+}
+
+// handleTask answers a refused card, or dispatches an accepted one and
+// answers when its result arrives (sealed when the request was enveloped).
+func (n *NATS) handleTask(m *nats.Msg, enveloped bool, card *messages.TaskCard, reject *messages.TaskResult) {
+	reply := func(card *messages.TaskCard, res *messages.TaskResult) {
+		if enveloped {
+			n.respondSealed(m, card, res)
+			return
+		}
+		n.respond(m, res)
 	}
 	if reject != nil {
 		reply(nil, reject)

@@ -219,3 +219,10 @@ var bizraGoverned = side{name: "bizra-governed", setup: func(tb testing.TB) (fun
 func BenchmarkGoverned(b *testing.B) {
 	compare(b, "governed vs ungoverned", bizraIngress, bizraGoverned, false)
 }
+
+// BenchmarkGovernedParallel: the governed path from parallel clients; the
+// node takes the envelopes waiting on its subscription together and checks
+// their signatures in one batch.
+func BenchmarkGovernedParallel(b *testing.B) {
+	compare(b, "governed vs ungoverned (par)", bizraIngress, bizraGoverned, true)
+}

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/bizra/bizra/messages"
-	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 )
 
 func newAgentsCmd() *cobra.Command {
@@ -25,22 +22,9 @@ func newAgentsCmd() *cobra.Command {
 		Short: "List the agents of a node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			nc, err := nats.Connect(natsURL, nats.Name("bizra-cli"), nats.Timeout(5*time.Second))
-			if err != nil {
-				return failure("connect %s: %v", natsURL, err)
-			}
-			defer nc.Close()
-			req, _ := proto.Marshal(&messages.AgentListRequest{})
-			msg, err := nc.Request("bizra.agent.list", req, timeout)
-			switch {
-			case errors.Is(err, nats.ErrNoResponders):
-				return failure("no node answers on %s", natsURL)
-			case err != nil:
-				return failure("request: %v", err)
-			}
 			var list messages.AgentList
-			if err := proto.Unmarshal(msg.Data, &list); err != nil {
-				return failure("node answered with a malformed AgentList: %v", err)
+			if err := natsRequest(natsURL, "bizra.agent.list", &messages.AgentListRequest{}, &list, timeout); err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,10 +10,8 @@ import (
 	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/messages/pci"
-	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 )
 
 func newSessionCmd() *cobra.Command {
@@ -81,22 +78,9 @@ func newSessionShowCmd() *cobra.Command {
 		Short: "Print a session's task records (states, decisions, log receipts), each proof checked",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			nc, err := nats.Connect(natsURL, nats.Name("bizra-cli"), nats.Timeout(5*time.Second))
-			if err != nil {
-				return failure("connect %s: %v", natsURL, err)
-			}
-			defer nc.Close()
-			req, _ := proto.Marshal(&messages.SessionShowRequest{SessionId: args[0]})
-			msg, err := nc.Request("bizra.session.show", req, timeout)
-			switch {
-			case errors.Is(err, nats.ErrNoResponders):
-				return failure("no node answers on %s", natsURL)
-			case err != nil:
-				return failure("request: %v", err)
-			}
 			var recs messages.SessionRecords
-			if err := proto.Unmarshal(msg.Data, &recs); err != nil {
-				return failure("node answered with malformed records: %v", err)
+			if err := natsRequest(natsURL, "bizra.session.show", &messages.SessionShowRequest{SessionId: args[0]}, &recs, timeout); err != nil {
+				return err
 			}
 			if recs.GetError() != "" {
 				return failure("node %s: %s", recs.GetNodeId(), recs.GetError())
@@ -206,22 +190,9 @@ func newSessionCloseCmd() *cobra.Command {
 		Short: "Commit a session (computing → validated → committed); it then takes no more tasks",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			nc, err := nats.Connect(natsURL, nats.Name("bizra-cli"), nats.Timeout(5*time.Second))
-			if err != nil {
-				return failure("connect %s: %v", natsURL, err)
-			}
-			defer nc.Close()
-			req, _ := proto.Marshal(&messages.SessionClose{SessionId: args[0]})
-			msg, err := nc.Request("bizra.session.close", req, timeout)
-			switch {
-			case errors.Is(err, nats.ErrNoResponders):
-				return failure("no node answers on %s", natsURL)
-			case err != nil:
-				return failure("request: %v", err)
-			}
 			var h messages.SessionHead
-			if err := proto.Unmarshal(msg.Data, &h); err != nil {
-				return failure("node answered with a malformed SessionHead: %v", err)
+			if err := natsRequest(natsURL, "bizra.session.close", &messages.SessionClose{SessionId: args[0]}, &h, timeout); err != nil {
+				return err
 			}
 			if h.GetError() != "" {
 				return failure("%s", h.GetError())

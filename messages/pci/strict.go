@@ -19,13 +19,18 @@ var strictVerify = &voi.Options{Verify: &voi.VerifyOptions{
 	CofactorlessVerify: false,
 }}
 
+// signerKeys caches the expanded form of the keys VerifySignature sees
+// (the few peers and nodes a process talks to).
+var signerKeys keyCache
+
 // VerifySignature reports whether sig is a valid signature of msg by pub
 // under this package's strict rules.
 func VerifySignature(pub ed25519.PublicKey, msg, sig []byte) bool {
 	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
 		return false
 	}
-	return voi.VerifyWithOptions(voi.PublicKey(pub), msg, sig, strictVerify)
+	x := signerKeys.get(pub)
+	return x != nil && voi.VerifyExpandedWithOptions(x, msg, sig, strictVerify)
 }
 
 // ValidPublicKey reports whether pub is acceptable as a signer key: 32

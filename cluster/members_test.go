@@ -117,3 +117,21 @@ func TestDetectorConfigNamesTheField(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTopologyHoldsSelfAndActiveMembers(t *testing.T) {
+	mk := func(id string, st State, self bool, remote string) Member {
+		return Member{MemberView: MemberView{ID: id, State: st}, Self: self,
+			Meta: Meta{NodeID: id, Remote: remote, ActorID: "sys-" + id, Kinds: []string{"session"}}}
+	}
+	got := Topology([]Member{
+		mk("a", Active, true, "127.0.0.1:7000"),
+		mk("b", Active, false, "127.0.0.1:7001"),
+		mk("c", Suspect, false, "127.0.0.1:7002"),
+		mk("d", Dead, false, "127.0.0.1:7003"),
+		mk("e", Joining, false, "127.0.0.1:7004"),
+		mk("f", Active, false, "no-port"),
+	})
+	if len(got) != 2 || got[0].Id != "sys-a" || got[1].Id != "sys-b" || got[1].Port != 7001 || got[1].Kinds[0] != "session" {
+		t.Fatalf("topology %v", got)
+	}
+}

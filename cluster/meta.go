@@ -17,6 +17,9 @@ type Meta struct {
 	NodeID string `json:"id"`
 	// Remote is the member's actor endpoint ("host:port") for TaskCards.
 	Remote string `json:"r,omitempty"`
+	// ActorID is the member's protoactor actor-system id (its id in the
+	// protoactor cluster topology).
+	ActorID string `json:"a,omitempty"`
 	// HTTP is the member's HTTP API address.
 	HTTP string `json:"h,omitempty"`
 	// Key is the member's identity key ("ed25519:…"); results it signs

@@ -1148,7 +1148,52 @@ func (x *SessionClose) GetSessionId() string {
 	return ""
 }
 
-// SessionHead answers SessionAppend and SessionClose: the session DAG's
+// SessionStatus asks a session's actor for its head without changing it.
+type SessionStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionStatus) Reset() {
+	*x = SessionStatus{}
+	mi := &file_bizra_v1_task_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionStatus) ProtoMessage() {}
+
+func (x *SessionStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_task_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionStatus.ProtoReflect.Descriptor instead.
+func (*SessionStatus) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SessionStatus) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+// SessionHead answers SessionAppend, SessionClose and SessionStatus: the session DAG's
 // head after the change.
 type SessionHead struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -1166,7 +1211,7 @@ type SessionHead struct {
 
 func (x *SessionHead) Reset() {
 	*x = SessionHead{}
-	mi := &file_bizra_v1_task_proto_msgTypes[12]
+	mi := &file_bizra_v1_task_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1178,7 +1223,7 @@ func (x *SessionHead) String() string {
 func (*SessionHead) ProtoMessage() {}
 
 func (x *SessionHead) ProtoReflect() protoreflect.Message {
-	mi := &file_bizra_v1_task_proto_msgTypes[12]
+	mi := &file_bizra_v1_task_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1191,7 +1236,7 @@ func (x *SessionHead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionHead.ProtoReflect.Descriptor instead.
 func (*SessionHead) Descriptor() ([]byte, []int) {
-	return file_bizra_v1_task_proto_rawDescGZIP(), []int{12}
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SessionHead) GetSessionId() string {
@@ -1258,7 +1303,7 @@ type SessionRecords struct {
 
 func (x *SessionRecords) Reset() {
 	*x = SessionRecords{}
-	mi := &file_bizra_v1_task_proto_msgTypes[13]
+	mi := &file_bizra_v1_task_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1315,7 @@ func (x *SessionRecords) String() string {
 func (*SessionRecords) ProtoMessage() {}
 
 func (x *SessionRecords) ProtoReflect() protoreflect.Message {
-	mi := &file_bizra_v1_task_proto_msgTypes[13]
+	mi := &file_bizra_v1_task_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1328,7 @@ func (x *SessionRecords) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionRecords.ProtoReflect.Descriptor instead.
 func (*SessionRecords) Descriptor() ([]byte, []int) {
-	return file_bizra_v1_task_proto_rawDescGZIP(), []int{13}
+	return file_bizra_v1_task_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SessionRecords) GetSessionId() string {
@@ -1450,6 +1495,9 @@ const file_bizra_v1_task_proto_rawDesc = "" +
 	"recordHead\"-\n" +
 	"\fSessionClose\x12\x1d\n" +
 	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\".\n" +
+	"\rSessionStatus\x12\x1d\n" +
+	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\"\x86\x01\n" +
 	"\vSessionHead\x12\x1d\n" +
 	"\n" +
@@ -1504,7 +1552,7 @@ func file_bizra_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_bizra_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_bizra_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_bizra_v1_task_proto_goTypes = []any{
 	(TaskState)(0),                // 0: bizra.v1.TaskState
 	(TaskComplexity)(0),           // 1: bizra.v1.TaskComplexity
@@ -1521,36 +1569,37 @@ var file_bizra_v1_task_proto_goTypes = []any{
 	(*SessionShowRequest)(nil),    // 12: bizra.v1.SessionShowRequest
 	(*SessionAppend)(nil),         // 13: bizra.v1.SessionAppend
 	(*SessionClose)(nil),          // 14: bizra.v1.SessionClose
-	(*SessionHead)(nil),           // 15: bizra.v1.SessionHead
-	(*SessionRecords)(nil),        // 16: bizra.v1.SessionRecords
-	nil,                           // 17: bizra.v1.TaskCard.ParametersEntry
-	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
-	(*Governance)(nil),            // 19: bizra.v1.Governance
-	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
+	(*SessionStatus)(nil),         // 15: bizra.v1.SessionStatus
+	(*SessionHead)(nil),           // 16: bizra.v1.SessionHead
+	(*SessionRecords)(nil),        // 17: bizra.v1.SessionRecords
+	nil,                           // 18: bizra.v1.TaskCard.ParametersEntry
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(*Governance)(nil),            // 20: bizra.v1.Governance
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
 }
 var file_bizra_v1_task_proto_depIdxs = []int32{
 	2,  // 0: bizra.v1.Identity.type:type_name -> bizra.v1.AgentType
-	17, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
+	18, // 1: bizra.v1.TaskCard.parameters:type_name -> bizra.v1.TaskCard.ParametersEntry
 	3,  // 2: bizra.v1.TaskCard.requester:type_name -> bizra.v1.Identity
 	1,  // 3: bizra.v1.TaskCard.complexity:type_name -> bizra.v1.TaskComplexity
-	18, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
-	18, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
-	19, // 6: bizra.v1.TaskCard.governance:type_name -> bizra.v1.Governance
-	18, // 7: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
-	18, // 8: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
-	18, // 9: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
-	20, // 10: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
-	20, // 11: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
+	19, // 4: bizra.v1.TaskCard.deadline:type_name -> google.protobuf.Timestamp
+	19, // 5: bizra.v1.TaskCard.created_at:type_name -> google.protobuf.Timestamp
+	20, // 6: bizra.v1.TaskCard.governance:type_name -> bizra.v1.Governance
+	19, // 7: bizra.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
+	19, // 8: bizra.v1.Timings.started_at:type_name -> google.protobuf.Timestamp
+	19, // 9: bizra.v1.Timings.finished_at:type_name -> google.protobuf.Timestamp
+	21, // 10: bizra.v1.Timings.queued:type_name -> google.protobuf.Duration
+	21, // 11: bizra.v1.Timings.run:type_name -> google.protobuf.Duration
 	0,  // 12: bizra.v1.TaskResult.state:type_name -> bizra.v1.TaskState
 	5,  // 13: bizra.v1.TaskResult.timings:type_name -> bizra.v1.Timings
 	8,  // 14: bizra.v1.TaskResult.proof:type_name -> bizra.v1.SessionProof
-	19, // 15: bizra.v1.TaskResult.governance:type_name -> bizra.v1.Governance
+	20, // 15: bizra.v1.TaskResult.governance:type_name -> bizra.v1.Governance
 	7,  // 16: bizra.v1.SessionProof.nodes:type_name -> bizra.v1.DagNode
-	18, // 17: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
+	19, // 17: bizra.v1.AgentInfo.last_seen:type_name -> google.protobuf.Timestamp
 	9,  // 18: bizra.v1.AgentList.agents:type_name -> bizra.v1.AgentInfo
 	8,  // 19: bizra.v1.SessionRecords.records:type_name -> bizra.v1.SessionProof
-	19, // 20: bizra.v1.SessionRecords.governance:type_name -> bizra.v1.Governance
-	16, // 21: bizra.v1.SessionRecords.members:type_name -> bizra.v1.SessionRecords
+	20, // 20: bizra.v1.SessionRecords.governance:type_name -> bizra.v1.Governance
+	17, // 21: bizra.v1.SessionRecords.members:type_name -> bizra.v1.SessionRecords
 	22, // [22:22] is the sub-list for method output_type
 	22, // [22:22] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
@@ -1570,7 +1619,7 @@ func file_bizra_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bizra_v1_task_proto_rawDesc), len(file_bizra_v1_task_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

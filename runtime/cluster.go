@@ -13,9 +13,14 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/bizra/bizra/actors/peer"
+	"github.com/bizra/bizra/actors/session"
+	"github.com/bizra/bizra/actors/session/durable"
 	"github.com/bizra/bizra/cluster"
+	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/messages/pci"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -79,7 +84,8 @@ func (c ClusterConfig) Validate() error {
 
 // clusterPart is the node's cluster membership and its remote endpoint.
 type clusterPart struct {
-	remote     *remote.Remote
+	pc         *pcluster.Cluster // protoactor cluster: remote endpoint, grains
+	provider   *cluster.Provider
 	forwarder  *peer.Forwarder
 	membership *cluster.Membership // set once joined
 	joined     atomic.Pointer[cluster.Membership]
@@ -89,27 +95,31 @@ type clusterPart struct {
 	once       sync.Once
 }
 
-// startRemote starts the actor endpoint (before the actor tree, so every
-// PID carries its address).
-func startRemote(system *actor.ActorSystem, cfg ClusterConfig) (r *remote.Remote, err error) {
+// startProtoCluster starts the protoactor cluster member (its remote
+// endpoint, before the actor tree, so every PID carries its address), with
+// the memberlist-backed provider and the session grain kind.
+func startProtoCluster(system *actor.ActorSystem, cfg ClusterConfig, sessions durable.LiveConfig) (c *pcluster.Cluster, p *cluster.Provider, err error) {
 	addr := cfg.Remote
 	if addr == "" {
 		host, _, _ := net.SplitHostPort(cfg.Gossip)
 		addr = net.JoinHostPort(host, "0")
 	}
 	host, port, _ := net.SplitHostPort(addr)
-	p, err := strconv.Atoi(port)
+	pn, err := strconv.Atoi(port)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cluster.remote port %q", ErrInvalidConfig, port)
+		return nil, nil, fmt.Errorf("%w: cluster.remote port %q", ErrInvalidConfig, port)
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("%w: remote endpoint %s: %v", ErrStart, addr, v)
+			err = fmt.Errorf("%w: cluster endpoint %s: %v", ErrStart, addr, v)
 		}
 	}()
-	r = remote.NewRemote(system, remote.Configure(host, p))
-	r.Start()
-	return r, nil
+	p = &cluster.Provider{}
+	kind := pcluster.NewKind(durable.SessionKind, durable.SessionGrainProps(sessions))
+	c = pcluster.New(system, pcluster.Configure("bizra", p, disthash.New(), remote.Configure(host, pn),
+		pcluster.WithKinds(kind), pcluster.WithRequestTimeout(5*time.Second)))
+	c.StartMember()
+	return c, p, nil
 }
 
 // trustKey applies the node's trust policy to another member's key.
@@ -135,8 +145,9 @@ func (n *Node) startMembership() error {
 	transitions := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bizra_cluster_transitions_total",
 		Help: "Member state changes seen by this node."}, []string{"to"})
 	n.reg.MustRegister(transitions)
-	self := cluster.Meta{NodeID: n.cfg.NodeID, Remote: n.system.Address(), HTTP: n.HTTPAddr(),
-		Key: pci.PublicKeyID(n.PublicKey()), Version: Version, Capabilities: n.routes.Load().Capabilities()}
+	self := cluster.Meta{NodeID: n.cfg.NodeID, Remote: n.system.Address(), ActorID: n.system.ID, HTTP: n.HTTPAddr(),
+		Key: pci.PublicKeyID(n.PublicKey()), Version: Version, Kinds: []string{durable.SessionKind},
+		Capabilities: n.routes.Load().Capabilities()}
 	m, err := cluster.Start(cluster.Config{Self: self, Gossip: n.cfg.Cluster.Gossip, Join: n.cfg.Cluster.Join,
 		Keys: n.cfg.Cluster.Keys, Detector: n.cfg.Cluster.Detector, LAN: n.cfg.Cluster.LAN,
 		Logger: n.log.With("component", "cluster"),
@@ -146,6 +157,7 @@ func (n *Node) startMembership() error {
 			if tr.To == cluster.Dead {
 				c.forwarder.MemberDown(tr.ID)
 			}
+			c.provider.Refresh()
 			n.countMembers()
 		}})
 	if err != nil {
@@ -154,6 +166,7 @@ func (n *Node) startMembership() error {
 	c.membership = m
 	c.joined.Store(m)
 	c.forwarder.SetMembers(m)
+	c.provider.Attach(m)
 	n.countMembers()
 	c.stop = make(chan struct{})
 	c.wg.Add(1)
@@ -201,6 +214,25 @@ func (c *clusterPart) leave() {
 			_ = c.membership.Leave(2 * time.Second)
 		}
 	})
+}
+
+// clusterSessions links records into session grains (placed by the
+// cluster's identity lookup on one member) and asks them whether a session
+// is committed.
+func (c *clusterPart) sessions() (link func(*messages.SessionAppend), committed func(string) bool) {
+	link = func(m *messages.SessionAppend) {
+		go func() { // placing the grain may ask another member: never on the result's path
+			if pid := c.pc.Get(m.GetSessionId(), durable.SessionKind); pid != nil {
+				c.pc.ActorSystem.Root.Send(pid, m)
+			}
+		}()
+	}
+	committed = func(id string) bool {
+		v, err := c.pc.Request(id, durable.SessionKind, &messages.SessionStatus{SessionId: id})
+		h, ok := v.(*messages.SessionHead)
+		return err == nil && ok && h.GetState() == uint32(session.Committed)
+	}
+	return link, committed
 }
 
 // Members lists the cluster as this node sees it (nil for a single node).

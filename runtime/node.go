@@ -220,11 +220,11 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		return log.With("component", "actor")
 	}))
 	if cfg.Cluster.Enabled() {
-		r, err := startRemote(n.system, cfg.Cluster)
+		pc, provider, err := startProtoCluster(n.system, cfg.Cluster, n.liveConfig())
 		if err != nil {
 			return n, err
 		}
-		n.cluster = &clusterPart{remote: r, forwarder: &peer.Forwarder{NodeID: cfg.NodeID, System: n.system,
+		n.cluster = &clusterPart{pc: pc, provider: provider, forwarder: &peer.Forwarder{NodeID: cfg.NodeID, System: n.system,
 			Trust: trustKey(cfg.Trust.Allow), Logger: log.With("component", "peer")}}
 	}
 	if gw != nil {
@@ -406,10 +406,11 @@ func (n *Node) shutdown() {
 		if n.root != nil {
 			_ = n.system.Root.StopFuture(n.root).Wait()
 		}
-		if n.cluster != nil && n.cluster.remote != nil {
-			n.cluster.remote.Shutdown(true)
+		if n.cluster != nil && n.cluster.pc != nil {
+			n.cluster.pc.Shutdown(false) // its actor system (this node's) and remote endpoint
+		} else {
+			n.system.Shutdown()
 		}
-		n.system.Shutdown()
 	}
 	if n.nc != nil {
 		n.nc.Close()
@@ -445,11 +446,15 @@ func (n *Node) showSession(id string) *messages.SessionRecords {
 
 // sessionProps is the session supervisor's (nil with records off).
 func (n *Node) sessionProps() *actor.Props {
-	if !n.cfg.Records {
+	if !n.cfg.Records || n.cluster != nil { // a cluster member's sessions are grains
 		return nil
 	}
-	return durable.Sessions(durable.LiveConfig{NodeID: n.cfg.NodeID, Nodes: n.dagStore, Heads: n.heads, Commit: n.commits,
-		Idle: n.cfg.SessionIdle, Logger: n.log.With("component", "session")})
+	return durable.Sessions(n.liveConfig())
+}
+
+func (n *Node) liveConfig() durable.LiveConfig {
+	return durable.LiveConfig{NodeID: n.cfg.NodeID, Nodes: n.dagStore, Heads: n.heads, Commit: n.commits,
+		Idle: n.cfg.SessionIdle, Logger: n.log.With("component", "session")}
 }
 
 func (n *Node) sessionsPID() *actor.PID {
@@ -461,7 +466,15 @@ func (n *Node) closeSession(id string) *messages.SessionHead {
 	if !n.cfg.Records {
 		return &messages.SessionHead{SessionId: id, Error: "this node keeps no records (records: false)"}
 	}
-	v, err := n.system.Root.RequestFuture(n.sessionsPID(), &messages.SessionClose{SessionId: id}, 10*time.Second).Result()
+	var (
+		v   any
+		err error
+	)
+	if n.cluster != nil {
+		v, err = n.cluster.pc.Request(id, durable.SessionKind, &messages.SessionClose{SessionId: id})
+	} else {
+		v, err = n.system.Root.RequestFuture(n.sessionsPID(), &messages.SessionClose{SessionId: id}, 10*time.Second).Result()
+	}
 	if h, ok := v.(*messages.SessionHead); err == nil && ok {
 		return h
 	}
@@ -478,7 +491,12 @@ func (n *Node) stages(g *gate.Gate, decisions *gate.Log) []router.Stage {
 	st := []router.Stage{&gate.TaskStage{Gate: g, Log: decisions}, n.market.Stage()}
 	if n.cfg.Records {
 		n.sessions = &durable.Stage{NodeID: n.cfg.NodeID, Committer: n.commits, Heads: n.heads, Log: n.headLog,
-			Sessions: n.sessionsPID(), System: n.system, Logger: n.log.With("component", "session")}
+			Logger: n.log.With("component", "session")}
+		if n.cluster != nil {
+			n.sessions.Link, n.sessions.Committed = n.cluster.sessions()
+		} else {
+			n.sessions.Link, n.sessions.Committed = durable.LocalSessions(n.system, n.sessionsPID(), n.heads)
+		}
 		st = append(st, n.sessions)
 	}
 	return append(st, &ntu.Stage{System: n.system, Monitors: actor.NewPID(n.system.Address(), rootName+"/ntu"), Target: time.Second})

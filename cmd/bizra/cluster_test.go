@@ -117,6 +117,18 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 		t.Fatalf("session show through b: %+v", v)
 	}
 
+	// The session's own DAG is a grain on one member; closing it through
+	// any member commits it, and no member takes its tasks afterwards.
+	if r := bizra(t, "session", "close", "across", "--nats", b.info.NATSURL); r.code != 0 || !strings.Contains(r.stdout, "committed: ") {
+		t.Fatalf("close through b: %+v", r)
+	}
+	for _, p := range []*nodeProc{a, c} {
+		code, res := sendJSON(t, p.info.NATSURL, "--capability", "c-only", "--input", "late", "--session", "across")
+		if code != 1 || res.GetErrorCode() != messages.CodeSessionCommitted {
+			t.Fatalf("task in the closed session through %s: %d %v", p.info.NodeID, code, res)
+		}
+	}
+
 	// SIGSTOP c while it holds a task: SUSPECT; SIGCONT: ACTIVE again and
 	// the task completes.
 	held := sendAsync(t, a.info.NATSURL, "--capability", "c-shell", "--input", "sleep 1 && echo survived")

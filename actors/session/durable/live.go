@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/messages"
 	"github.com/bizra/bizra/store"
@@ -67,6 +68,8 @@ func (s *supervisorActor) Receive(ctx actor.Context) {
 		id = m.GetSessionId()
 	case *messages.SessionClose:
 		id = m.GetSessionId()
+	case *messages.SessionStatus:
+		id = m.GetSessionId()
 	case *actor.Started:
 		s.children, s.ids = map[string]*actor.PID{}, map[string]string{}
 		return
@@ -95,6 +98,20 @@ func (s *supervisorActor) Receive(ctx actor.Context) {
 	ctx.Forward(pid)
 }
 
+// SessionKind is the cluster kind of session grains.
+const SessionKind = "session"
+
+// SessionGrainProps are the props of a session grain (cluster kind
+// SessionKind, identity = session id): the same actor as under Sessions,
+// placed on the member the cluster's identity lookup chooses, keeping its
+// DAG in that member's store.
+func SessionGrainProps(cfg LiveConfig) *actor.Props {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return actor.PropsFromProducer(func() actor.Actor { return &liveActor{cfg: cfg} })
+}
+
 // liveActor is one session's actor: a thin shell around session.Session.
 type liveActor struct {
 	cfg LiveConfig
@@ -106,27 +123,40 @@ type liveActor struct {
 func (a *liveActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		a.buf = &bufferedNodes{d: a.cfg.Nodes, pending: map[session.Hash][]byte{}}
-		s, err := a.resume()
-		switch {
-		case err == nil:
-			a.s = s
-		case errors.Is(err, store.ErrNotFound):
-		default:
-			panic(fmt.Errorf("session %q: reload: %w", a.id, err)) // the supervisor restarts, or gives up
+		if a.id != "" { // a grain learns its id from ClusterInit
+			a.load(ctx)
 		}
-		if a.cfg.Idle > 0 {
-			ctx.SetReceiveTimeout(a.cfg.Idle)
-		}
+	case *pcluster.ClusterInit:
+		a.id = m.Identity.GetIdentity()
+		a.load(ctx)
 	case *actor.ReceiveTimeout:
 		ctx.Stop(ctx.Self()) // passivate: everything is in the store
 	case *messages.SessionAppend:
 		a.answer(ctx, a.append(m))
 	case *messages.SessionClose:
 		a.answer(ctx, a.close())
+	case *messages.SessionStatus:
+		a.answer(ctx, nil)
 	case *actor.Stopping, *actor.Stopped, *actor.Restarting:
 	default:
 		ctx.ActorSystem().EventStream.Publish(&actor.DeadLetterEvent{PID: ctx.Self(), Message: m, Sender: ctx.Sender()})
+	}
+}
+
+// load reads the session from the store (a session seen for the first
+// time has none) and arms passivation.
+func (a *liveActor) load(ctx actor.Context) {
+	a.buf = &bufferedNodes{d: a.cfg.Nodes, pending: map[session.Hash][]byte{}}
+	s, err := a.resume()
+	switch {
+	case err == nil:
+		a.s = s
+	case errors.Is(err, store.ErrNotFound):
+	default:
+		panic(fmt.Errorf("session %q: reload: %w", a.id, err)) // the supervisor restarts, or gives up
+	}
+	if a.cfg.Idle > 0 {
+		ctx.SetReceiveTimeout(a.cfg.Idle)
 	}
 }
 

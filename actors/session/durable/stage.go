@@ -27,13 +27,25 @@ type Stage struct {
 	Heads *store.Heads
 	// Log, when set, receives every record's committed head.
 	Log *HeadLog
-	// Sessions, when set, is the session supervisor (Sessions): each
-	// committed record of a card with a session is linked into the
-	// session's own DAG (sent, not awaited), and cards for a committed
-	// session are refused.
-	Sessions *actor.PID
-	System   *actor.ActorSystem
-	Logger   *slog.Logger
+	// Link, when set, links each committed record of a card with a
+	// session into the session's own DAG (it must not wait: the session
+	// actor answers nobody).
+	Link func(*messages.SessionAppend)
+	// Committed, when set, tells whether a session is committed (closed);
+	// its cards are then refused.
+	Committed func(sessionID string) bool
+	Logger    *slog.Logger
+}
+
+// LocalSessions links records through the node's own session supervisor
+// (Sessions, at pid) and reads committed sessions from heads.
+func LocalSessions(system *actor.ActorSystem, pid *actor.PID, heads *store.Heads) (link func(*messages.SessionAppend), committed func(string) bool) {
+	link = func(m *messages.SessionAppend) { system.Root.Send(pid, m) }
+	committed = func(id string) bool {
+		h, err := heads.Get(SessionDAGID(id))
+		return err == nil && session.State(h.State) == session.Committed
+	}
+	return link, committed
 }
 
 // Name implements router.Stage.
@@ -42,11 +54,7 @@ func (s *Stage) Name() string { return "session" }
 // Before implements router.Stage: a card for a committed session is
 // REJECTED with E_SESSION_COMMITTED.
 func (s *Stage) Before(card *messages.TaskCard, _ time.Time) *messages.TaskResult {
-	if card.GetSessionId() == "" || s.Heads == nil {
-		return nil
-	}
-	h, err := s.Heads.Get(SessionDAGID(card.GetSessionId()))
-	if err != nil || session.State(h.State) != session.Committed {
+	if card.GetSessionId() == "" || s.Committed == nil || !s.Committed(card.GetSessionId()) {
 		return nil
 	}
 	return &messages.TaskResult{TaskId: card.GetId(), State: messages.TaskState_TASK_STATE_REJECTED,
@@ -86,9 +94,9 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, _ time.
 	}
 	res.SessionId = card.GetSessionId()
 	res.Proof = rec.Proof().ToProto()
-	if s.Sessions != nil && card.GetSessionId() != "" {
+	if s.Link != nil && card.GetSessionId() != "" {
 		h := rec.Head()
-		s.System.Root.Send(s.Sessions, &messages.SessionAppend{SessionId: card.GetSessionId(), RecordId: rec.ID(), RecordHead: h[:]})
+		s.Link(&messages.SessionAppend{SessionId: card.GetSessionId(), RecordId: rec.ID(), RecordHead: h[:]})
 	}
 }
 

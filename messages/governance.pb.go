@@ -218,7 +218,9 @@ type Governance struct {
 	Ntu   *NtuReading            `protobuf:"bytes,2,opt,name=ntu,proto3" json:"ntu,omitempty"`
 	// Set on an anomaly record: what the agent's NTU monitor raised after
 	// the task (see docs/governance.md).
-	Anomaly       *NtuAnomaly `protobuf:"bytes,3,opt,name=anomaly,proto3" json:"anomaly,omitempty"`
+	Anomaly *NtuAnomaly `protobuf:"bytes,3,opt,name=anomaly,proto3" json:"anomaly,omitempty"`
+	// Set by an llm agent: how the inference gateway served the task.
+	Inference     *InferenceRoute `protobuf:"bytes,4,opt,name=inference,proto3" json:"inference,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -274,6 +276,101 @@ func (x *Governance) GetAnomaly() *NtuAnomaly {
 	return nil
 }
 
+func (x *Governance) GetInference() *InferenceRoute {
+	if x != nil {
+		return x.Inference
+	}
+	return nil
+}
+
+// InferenceRoute is what the inference gateway did for a task: the tier
+// and model it chose, the backend that answered, every backend it tried or
+// skipped on the way (fallback chain, circuit breakers) and the tokens used.
+type InferenceRoute struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Tier    string                 `protobuf:"bytes,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	Model   string                 `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
+	Backend string                 `protobuf:"bytes,3,opt,name=backend,proto3" json:"backend,omitempty"`
+	// One line per backend considered, in order: "backend action: reason".
+	Decisions        []string `protobuf:"bytes,4,rep,name=decisions,proto3" json:"decisions,omitempty"`
+	PromptTokens     uint32   `protobuf:"varint,5,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
+	CompletionTokens uint32   `protobuf:"varint,6,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *InferenceRoute) Reset() {
+	*x = InferenceRoute{}
+	mi := &file_bizra_v1_governance_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InferenceRoute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InferenceRoute) ProtoMessage() {}
+
+func (x *InferenceRoute) ProtoReflect() protoreflect.Message {
+	mi := &file_bizra_v1_governance_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InferenceRoute.ProtoReflect.Descriptor instead.
+func (*InferenceRoute) Descriptor() ([]byte, []int) {
+	return file_bizra_v1_governance_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *InferenceRoute) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
+func (x *InferenceRoute) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *InferenceRoute) GetBackend() string {
+	if x != nil {
+		return x.Backend
+	}
+	return ""
+}
+
+func (x *InferenceRoute) GetDecisions() []string {
+	if x != nil {
+		return x.Decisions
+	}
+	return nil
+}
+
+func (x *InferenceRoute) GetPromptTokens() uint32 {
+	if x != nil {
+		return x.PromptTokens
+	}
+	return 0
+}
+
+func (x *InferenceRoute) GetCompletionTokens() uint32 {
+	if x != nil {
+		return x.CompletionTokens
+	}
+	return 0
+}
+
 var File_bizra_v1_governance_proto protoreflect.FileDescriptor
 
 const file_bizra_v1_governance_proto_rawDesc = "" +
@@ -295,12 +392,20 @@ const file_bizra_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"NtuReading\x12\x14\n" +
 	"\x05agent\x18\x01 \x01(\tR\x05agent\x12 \n" +
-	"\vobservation\x18\x02 \x01(\x01R\vobservation\"\x8f\x01\n" +
+	"\vobservation\x18\x02 \x01(\x01R\vobservation\"\xc7\x01\n" +
 	"\n" +
 	"Governance\x12)\n" +
 	"\x04gate\x18\x01 \x03(\v2\x15.bizra.v1.GateVerdictR\x04gate\x12&\n" +
 	"\x03ntu\x18\x02 \x01(\v2\x14.bizra.v1.NtuReadingR\x03ntu\x12.\n" +
-	"\aanomaly\x18\x03 \x01(\v2\x14.bizra.v1.NtuAnomalyR\aanomalyB!Z\x1fgithub.com/bizra/bizra/messagesb\x06proto3"
+	"\aanomaly\x18\x03 \x01(\v2\x14.bizra.v1.NtuAnomalyR\aanomaly\x126\n" +
+	"\tinference\x18\x04 \x01(\v2\x18.bizra.v1.InferenceRouteR\tinference\"\xc4\x01\n" +
+	"\x0eInferenceRoute\x12\x12\n" +
+	"\x04tier\x18\x01 \x01(\tR\x04tier\x12\x14\n" +
+	"\x05model\x18\x02 \x01(\tR\x05model\x12\x18\n" +
+	"\abackend\x18\x03 \x01(\tR\abackend\x12\x1c\n" +
+	"\tdecisions\x18\x04 \x03(\tR\tdecisions\x12#\n" +
+	"\rprompt_tokens\x18\x05 \x01(\rR\fpromptTokens\x12+\n" +
+	"\x11completion_tokens\x18\x06 \x01(\rR\x10completionTokensB!Z\x1fgithub.com/bizra/bizra/messagesb\x06proto3"
 
 var (
 	file_bizra_v1_governance_proto_rawDescOnce sync.Once
@@ -314,22 +419,24 @@ func file_bizra_v1_governance_proto_rawDescGZIP() []byte {
 	return file_bizra_v1_governance_proto_rawDescData
 }
 
-var file_bizra_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_bizra_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_bizra_v1_governance_proto_goTypes = []any{
-	(*GateVerdict)(nil), // 0: bizra.v1.GateVerdict
-	(*NtuReading)(nil),  // 1: bizra.v1.NtuReading
-	(*Governance)(nil),  // 2: bizra.v1.Governance
-	(*NtuAnomaly)(nil),  // 3: bizra.v1.NtuAnomaly
+	(*GateVerdict)(nil),    // 0: bizra.v1.GateVerdict
+	(*NtuReading)(nil),     // 1: bizra.v1.NtuReading
+	(*Governance)(nil),     // 2: bizra.v1.Governance
+	(*InferenceRoute)(nil), // 3: bizra.v1.InferenceRoute
+	(*NtuAnomaly)(nil),     // 4: bizra.v1.NtuAnomaly
 }
 var file_bizra_v1_governance_proto_depIdxs = []int32{
 	0, // 0: bizra.v1.Governance.gate:type_name -> bizra.v1.GateVerdict
 	1, // 1: bizra.v1.Governance.ntu:type_name -> bizra.v1.NtuReading
-	3, // 2: bizra.v1.Governance.anomaly:type_name -> bizra.v1.NtuAnomaly
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	4, // 2: bizra.v1.Governance.anomaly:type_name -> bizra.v1.NtuAnomaly
+	3, // 3: bizra.v1.Governance.inference:type_name -> bizra.v1.InferenceRoute
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_bizra_v1_governance_proto_init() }
@@ -344,7 +451,7 @@ func file_bizra_v1_governance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bizra_v1_governance_proto_rawDesc), len(file_bizra_v1_governance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

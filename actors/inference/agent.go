@@ -59,6 +59,9 @@ func LLMKind(g *Gateway) agent.Factory {
 			if err != nil {
 				return agent.Output{}, err
 			}
+			if card.Governance != nil { // the task's governance record (bound into its proof)
+				card.Governance.Inference = res.Route()
+			}
 			return agent.Output{Data: []byte(res.Text), MediaType: "text/plain; charset=utf-8"}, nil
 		}), nil
 	}

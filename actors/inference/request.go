@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/bizra/bizra/messages"
 	"strings"
 	"time"
 )
@@ -86,6 +87,23 @@ type Result struct {
 	Agent        string          `json:"agent"`
 	Session      string          `json:"session_id,omitempty"`
 	PromptSHA256 string          `json:"prompt_sha256"`
+}
+
+// Route renders how the result was served for a task's governance record.
+func (r *Result) Route() *messages.InferenceRoute {
+	out := &messages.InferenceRoute{Tier: r.Tier.String(), Model: r.Model, Backend: r.Backend,
+		PromptTokens: uint32(r.Usage.PromptTokens), CompletionTokens: uint32(r.Usage.CompletionTokens)}
+	for _, d := range r.Decisions {
+		line := d.Backend + " " + d.Action
+		if d.Reason != "" {
+			line += ": " + d.Reason
+		}
+		if d.Error != "" {
+			line += ": " + d.Error
+		}
+		out.Decisions = append(out.Decisions, line)
+	}
+	return out
 }
 
 // SealedResult is the payload of a result's PCI envelope: the answer and

@@ -71,7 +71,11 @@ func (s *Stage) After(card *messages.TaskCard, res *messages.TaskResult, elapsed
 	if who == "" {
 		return
 	}
-	cost := s.m.cfg.Cost(Usage{Elapsed: elapsed})
+	u := Usage{Elapsed: elapsed}
+	if r := res.GetGovernance().GetInference(); r != nil { // an llm agent's task reports its tokens
+		u.Tokens = int64(r.GetPromptTokens()) + int64(r.GetCompletionTokens())
+	}
+	cost := s.m.cfg.Cost(u)
 	if cost <= 0 {
 		return
 	}

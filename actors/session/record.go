@@ -55,7 +55,8 @@ func ResultDigest(res *messages.TaskResult) Hash {
 // (via HashPayload) of a length-prefixed encoding of the agent's name and
 // the result's governance record, every gate verdict in order (tool,
 // verdict, score, threshold, the four FATE dimensions, rule, reason, hook;
-// scores as IEEE-754 bits) and the NTU reading. Altering a verdict or the
+// scores as IEEE-754 bits), the NTU reading and, for an llm agent's task,
+// the inference route (tier, model, backend, decisions, token counts). Altering a verdict or the
 // reading a result carries makes ProofCoversResult fail.
 func ComputeDigest(res *messages.TaskResult) Hash {
 	var b []byte
@@ -88,6 +89,18 @@ func ComputeDigest(res *messages.TaskResult) Hash {
 		f64(n.GetObservation())
 	} else {
 		b = append(b, 0)
+	}
+	if r := g.GetInference(); r != nil {
+		b = append(b, 1)
+		put(r.GetTier())
+		put(r.GetModel())
+		put(r.GetBackend())
+		b = binary.BigEndian.AppendUint32(b, uint32(len(r.GetDecisions())))
+		for _, d := range r.GetDecisions() {
+			put(d)
+		}
+		b = binary.BigEndian.AppendUint32(b, r.GetPromptTokens())
+		b = binary.BigEndian.AppendUint32(b, r.GetCompletionTokens())
 	}
 	return HashPayload(b)
 }

@@ -15,8 +15,9 @@ func TestTaskRecordProofCoversItsResultOnly(t *testing.T) {
 	cardBytes, _ := proto.Marshal(card)
 	res := &messages.TaskResult{TaskId: "t1", State: messages.TaskState_TASK_STATE_COMPLETED, Output: []byte("out"), Agent: "echo-1",
 		Governance: &messages.Governance{
-			Gate: []*messages.GateVerdict{{Tool: "Task", Allowed: true, Score: 0.99, Threshold: 0.95, Fidelity: 1, Accountability: 0.97, Transparency: 1, Ethics: 1, Rule: "ALLOW", Reason: "ok", Hook: "fate"}},
-			Ntu:  &messages.NtuReading{Agent: "echo-1", Observation: 0.9},
+			Gate:      []*messages.GateVerdict{{Tool: "Task", Allowed: true, Score: 0.99, Threshold: 0.95, Fidelity: 1, Accountability: 0.97, Transparency: 1, Ethics: 1, Rule: "ALLOW", Reason: "ok", Hook: "fate"}},
+			Ntu:       &messages.NtuReading{Agent: "echo-1", Observation: 0.9},
+			Inference: &messages.InferenceRoute{Tier: "NANO", Model: "tiny", Backend: "local", Decisions: []string{"a skipped: open", "local served"}, CompletionTokens: 8},
 		}}
 	s, err := RecordTask(NewMemStore(), card, cardBytes, res, "node-a", Times{Received: t0, Started: t0.Add(time.Millisecond), Finished: t0.Add(2 * time.Millisecond), Committed: t0.Add(3 * time.Millisecond)})
 	if err != nil {
@@ -44,6 +45,9 @@ func TestTaskRecordProofCoversItsResultOnly(t *testing.T) {
 		"dropped": func(r *messages.TaskResult) { r.Governance.Gate = nil },
 		"ntu":     func(r *messages.TaskResult) { r.Governance.Ntu.Observation = 0.1 },
 		"no ntu":  func(r *messages.TaskResult) { r.Governance.Ntu = nil },
+		"route":   func(r *messages.TaskResult) { r.Governance.Inference.Backend = "a" },
+		"tokens":  func(r *messages.TaskResult) { r.Governance.Inference.CompletionTokens = 7 },
+		"hops":    func(r *messages.TaskResult) { r.Governance.Inference.Decisions = r.Governance.Inference.Decisions[1:] },
 	} {
 		other := proto.Clone(res).(*messages.TaskResult)
 		alter(other)

@@ -46,9 +46,19 @@ func TestNodeServesAModelAndAnotherNodeUsesIt(t *testing.T) {
 	if e, _ := out["error"].(map[string]any); code != 404 || e["message"] == nil {
 		t.Fatalf("unknown model: %d %v", code, out)
 	}
-	// The llm agent takes TaskCards through the governed path.
-	if r := bizra(t, "task", "send", "--nats", a.info.NATSURL, "--capability", "chat", "--input", "hello"); r.code != 0 {
+	// The llm agent takes TaskCards through the governed path; how the
+	// gateway served it is in the result's governance, bound into its proof.
+	r := bizra(t, "task", "send", "--nats", a.info.NATSURL, "--capability", "chat", "--input", "hello", "--session", "llm", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"backend":"local"`) && !strings.Contains(r.stdout, `"backend": "local"`) {
 		t.Fatalf("chat task: %+v", r)
+	}
+	file := filepath.Join(t.TempDir(), "r.json")
+	_ = os.WriteFile(file, []byte(r.stdout), 0o600)
+	if v := bizra(t, "session", "verify", file); v.code != 0 {
+		t.Fatalf("verify chat result: %+v", v)
+	}
+	if v := bizra(t, "session", "show", "llm", "--nats", a.info.NATSURL); v.code != 0 || !strings.Contains(v.stdout, "llm  tier NANO model tiny backend local") {
+		t.Fatalf("show llm session: %+v", v)
 	}
 	// Node b uses node a as an OpenAI-compatible backend.
 	cfg := filepath.Join(t.TempDir(), "b.yaml")

@@ -166,6 +166,10 @@ func printRecords(out io.Writer, recs *messages.SessionRecords, asJSON bool) int
 			if n := g.GetNtu(); n != nil {
 				fmt.Fprintf(out, "  ntu  %s observation %.3f\n", n.GetAgent(), n.GetObservation())
 			}
+			if r := g.GetInference(); r != nil {
+				fmt.Fprintf(out, "  llm  tier %s model %s backend %s tokens %d+%d  route: %s\n", r.GetTier(), r.GetModel(), r.GetBackend(),
+					r.GetPromptTokens(), r.GetCompletionTokens(), strings.Join(r.GetDecisions(), "; "))
+			}
 			if a := g.GetAnomaly(); a != nil {
 				fmt.Fprintf(out, "  ntu  ANOMALY %s agent %s task %s: value %.3f belief %.3f entropy %.3f potential %.3f\n",
 					strings.Join(a.GetAnomalies(), ","), a.GetAgent(), a.GetTaskId(), a.GetValue(), a.GetBelief(), a.GetEntropy(), a.GetPotential())

@@ -29,7 +29,7 @@
 //
 //	JOINING  seen (a gossip join) but no heartbeat yet
 //	ACTIVE   heartbeats arrive; phi < SuspectPhi
-//	SUSPECT  phi ≥ SuspectPhi: routed no new work
+//	SUSPECT  phi ≥ SuspectPhi, or gossip declared it dead: routed no new work
 //	DEAD     phi ≥ DeadPhi, or the member left (Reason "left")
 //
 // Heartbeat moves JOINING and SUSPECT members to ACTIVE; Tick moves ACTIVE

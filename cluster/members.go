@@ -12,7 +12,7 @@ const (
 	ReasonHeartbeat = "heartbeat"
 	ReasonSilent    = "phi above threshold"
 	ReasonLeft      = "left"
-	ReasonFailed    = "declared dead by gossip"
+	ReasonFailed    = "unreachable by gossip"
 )
 
 // Transition is one change of a member's state.
@@ -115,13 +115,18 @@ func (ms *Members) Leave(id string, now time.Time) []Transition {
 }
 
 // Fail records that gossip declared the member dead (its SWIM probes and
-// suspicion ran out before phi did): DEAD at once.
+// suspicion ran out before phi did): an ACTIVE member becomes SUSPECT (it
+// gets no new work) and phi decides when it is DEAD; a member that never
+// heartbeated (no phi to wait for) is DEAD at once.
 func (ms *Members) Fail(id string, now time.Time) []Transition {
 	m, ok := ms.m[id]
-	if !ok || m.state == Dead {
+	if !ok || m.state == Dead || m.state == Suspect {
 		return nil
 	}
-	return []Transition{ms.set(id, m, Dead, ReasonFailed, now)}
+	if m.det.Last().IsZero() {
+		return []Transition{ms.set(id, m, Dead, ReasonFailed, now)}
+	}
+	return []Transition{ms.set(id, m, Suspect, ReasonFailed, now)}
 }
 
 // Tick re-evaluates every member's phi at now: ACTIVE members at or over

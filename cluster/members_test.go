@@ -135,3 +135,29 @@ func TestTopologyHoldsSelfAndActiveMembers(t *testing.T) {
 		t.Fatalf("topology %v", got)
 	}
 }
+
+func TestGossipFailureIsSuspicionUntilPhiSaysDead(t *testing.T) {
+	ms, _ := NewMembers(testDetector())
+	now := time.Unix(1000, 0)
+	ms.Join("b", now)
+	for i := 0; i < 20; i++ {
+		ms.Heartbeat("b", now)
+		now = now.Add(100 * time.Millisecond)
+	}
+	if tr := ms.Fail("b", now); len(tr) != 1 || tr[0].To != Suspect || tr[0].Reason != ReasonFailed {
+		t.Fatalf("gossip failure: %v", tr)
+	}
+	var dead []Transition
+	for i := 0; i < 200 && len(dead) == 0; i++ {
+		now = now.Add(20 * time.Millisecond)
+		dead = ms.Tick(now)
+	}
+	if len(dead) != 1 || dead[0].To != Dead {
+		t.Fatalf("phi after gossip failure: %v", dead)
+	}
+	// A member that never heartbeated has no phi to wait for.
+	ms.Join("c", now)
+	if tr := ms.Fail("c", now); len(tr) != 1 || tr[0].To != Dead {
+		t.Fatalf("joining member failed: %v", tr)
+	}
+}

@@ -64,13 +64,15 @@ type Node struct {
 	heads     *store.Heads
 	dag       durable.NodeStore
 	dagStore  *store.DAGStore
-	cluster   *clusterPart
-	market    *market.Market
-	gateway   *inference.Gateway
-	marketSub *market.NATSSubscription
-	headLog   *durable.HeadLog
-	sessions  *durable.Stage // nil with records off
-	cpoints   *durable.Checkpointer
+	// keyVerifier admits gossip-key requests signed by the node's own key.
+	keyVerifier *pci.Verifier
+	cluster     *clusterPart
+	market      *market.Market
+	gateway     *inference.Gateway
+	marketSub   *market.NATSSubscription
+	headLog     *durable.HeadLog
+	sessions    *durable.Stage // nil with records off
+	cpoints     *durable.Checkpointer
 
 	stopOnce sync.Once
 	drained  bool
@@ -184,8 +186,16 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 		}
 		prepared = append(prepared, agent.Prepared{Spec: spec, Handler: h})
 	}
+	kcfg := pci.DefaultConfig()
+	kcfg.Trust = pci.Allowlist(key.Public().(ed25519.PublicKey))
+	kcfg.MeasureSNR = false
+	keyVerifier, err := pci.NewVerifier(kcfg)
+	if err != nil {
+		_ = decisions.Close()
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
 	log = log.With("node", cfg.NodeID)
-	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: reg, decisions: decisions, key: key}
+	n = &Node{cfg: cfg, log: log, routes: router.NewRoutes(), reg: reg, decisions: decisions, key: key, keyVerifier: keyVerifier}
 	defer func() {
 		if err != nil {
 			n.shutdown()
@@ -300,6 +310,8 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	n.httpIn = ingress.NewHTTP(icfg, n.reg)
 	durable.Mount(n.httpIn.Handle, n.headLog, n.PublicKey(), n.showSession)
 	n.httpIn.Handle("GET /v1/members", http.HandlerFunc(n.serveMembers))
+	n.httpIn.Handle("GET /v1/cluster/keys", http.HandlerFunc(n.serveGossipKeys))
+	n.httpIn.Handle("POST /v1/cluster/keys", http.HandlerFunc(n.serveGossipKeys))
 	n.httpIn.Handle(market.HTTPPrefix, n.market.Handler())
 	if n.gateway != nil {
 		n.gateway.Register(n.httpIn.Handle)

@@ -16,6 +16,6 @@ func newRootCmd() *cobra.Command {
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newNodeCmd(), newTaskCmd(), newAgentsCmd(), newGateCmd(), newKeysCmd(), newSessionCmd(), newMembersCmd(), newMarketCmd(), newModelCmd(), newInferCmd(), newVersionCmd())
+	root.AddCommand(newNodeCmd(), newTaskCmd(), newAgentsCmd(), newGateCmd(), newKeysCmd(), newSessionCmd(), newMembersCmd(), newClusterCmd(), newMarketCmd(), newModelCmd(), newInferCmd(), newVersionCmd())
 	return root
 }

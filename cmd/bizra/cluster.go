@@ -128,7 +128,7 @@ func newClusterKeyOpCmd(op string) *cobra.Command {
 		asJSON           bool
 	)
 	cmd := &cobra.Command{
-		Use:   op + " KEY",
+		Use: op + " KEY",
 		Short: map[string]string{"install": "Add a gossip key (decrypts; not yet used to encrypt)",
 			"use": "Encrypt gossip with an installed key", "remove": "Remove a gossip key that is not in use"}[op],
 		Args: cobra.ExactArgs(1),

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bizra/bizra/messages"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 func postJSON(t *testing.T, url, body string) (int, map[string]any) {
@@ -49,7 +52,9 @@ func TestNodeServesAModelAndAnotherNodeUsesIt(t *testing.T) {
 	// The llm agent takes TaskCards through the governed path; how the
 	// gateway served it is in the result's governance, bound into its proof.
 	r := bizra(t, "task", "send", "--nats", a.info.NATSURL, "--capability", "chat", "--input", "hello", "--session", "llm", "--json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"backend":"local"`) && !strings.Contains(r.stdout, `"backend": "local"`) {
+	var res messages.TaskResult
+	if r.code != 0 || protojson.Unmarshal([]byte(r.stdout), &res) != nil || res.GetGovernance().GetInference().GetBackend() != "local" ||
+		res.GetGovernance().GetInference().GetTier() != "NANO" {
 		t.Fatalf("chat task: %+v", r)
 	}
 	file := filepath.Join(t.TempDir(), "r.json")

@@ -648,6 +648,17 @@ func TestShellAgentRunsOnlyGatedCommands(t *testing.T) {
 	if !strings.Contains(res.GetErrorMessage(), "shell.") {
 		t.Fatalf("reason names no rule: %q", res.GetErrorMessage())
 	}
+	// The tool-call verdict is in the task's governance record beside the
+	// card's, and the proof covers it.
+	g := res.GetGovernance().GetGate()
+	if len(g) != 2 || g[0].GetTool() != "Task" || !g[0].GetAllowed() || g[1].GetTool() != "Bash" || g[1].GetAllowed() ||
+		!strings.HasPrefix(g[1].GetRule(), "shell.") {
+		t.Fatalf("governance %v", res.GetGovernance())
+	}
+	pr, err := session.ProofFromProto(res.GetProof())
+	if err != nil || session.ProofCoversResult(pr, res) != nil {
+		t.Fatalf("proof of the blocked shell task: %v", err)
+	}
 	// Both decisions are in the JSONL decision log.
 	data, err := os.ReadFile(filepath.Join(cfg.DataDir, "logs", "fate_gate.jsonl"))
 	if err != nil {

@@ -122,6 +122,9 @@ func (h *Handler) Handle(ctx context.Context, card *messages.TaskCard) (agent.Ou
 	if h.log != nil {
 		_ = h.log.LogDecision(d)
 	}
+	if card.Governance != nil { // the task's governance record, bound into its proof
+		card.Governance.Gate = append(card.Governance.Gate, d.Record())
+	}
 	if !d.Allowed() {
 		return agent.Output{}, &agent.RejectError{Code: gate.CodeBlocked, Message: d.Reason}
 	}

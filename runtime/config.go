@@ -59,10 +59,38 @@ type Config struct {
 	// Market is the compute market: ledger, licenses, and which
 	// capabilities need a license (see DefaultMarketConfig).
 	Market market.Config `yaml:"market"`
+	// Vault encrypts the node's sovereign data at rest.
+	Vault VaultConfig `yaml:"vault"`
 	// Inference is the inference gateway: backends (OpenAI-compatible
 	// servers, local GGUF files), budget tiers, selection. No backends: no
 	// gateway, and no agents of kind llm.
 	Inference inference.Config `yaml:"inference"`
+}
+
+// VaultConfig encrypts at rest what the node keeps about identities and
+// decisions (seed §9.1, data exfiltration: "Vault encryption at rest"):
+// XChaCha20-Poly1305 per value, bound to its key (store.Vault).
+type VaultConfig struct {
+	// Enabled turns encryption at rest on (default true). A data dir
+	// created without it holds clear values and cannot be switched on.
+	Enabled bool `yaml:"enabled"`
+	// KeyFile holds the 256-bit key (default DATA_DIR/keys/vault.key,
+	// created with mode 0600). A key next to its data protects nothing once
+	// both leave the machine: point it at another disk, or use a passphrase.
+	KeyFile string `yaml:"key_file"`
+	// PassphraseEnv names an environment variable holding a passphrase,
+	// stretched with Argon2id, used instead of the key file.
+	PassphraseEnv string `yaml:"passphrase_env"`
+	// Prefixes are the store prefixes encrypted: governance records,
+	// session heads, the ledger and licenses by default. The Merkle-DAG
+	// nodes and the session-head log hold only hashes that proofs publish,
+	// and stay clear.
+	Prefixes []string `yaml:"prefixes"`
+}
+
+// DefaultVaultConfig encrypts gov/, sess/, ledger/ and lic/ with a key file.
+func DefaultVaultConfig() VaultConfig {
+	return VaultConfig{Enabled: true, Prefixes: []string{"gov/", "sess/", "ledger/", "lic/"}}
 }
 
 // DefaultMarketConfig is the market of a single node: the default
@@ -168,6 +196,7 @@ func DefaultConfig() Config {
 		Cluster:            DefaultClusterConfig(),
 		Market:             DefaultMarketConfig(),
 		Inference:          inference.DefaultConfig(),
+		Vault:              DefaultVaultConfig(),
 	}
 }
 

@@ -67,6 +67,7 @@ type Node struct {
 	// keyVerifier admits gossip-key requests signed by the node's own key.
 	keyVerifier *pci.Verifier
 	cluster     *clusterPart
+	vault       *store.Vault // nil with vault.enabled false
 	market      *market.Market
 	gateway     *inference.Gateway
 	marketSub   *market.NATSSubscription
@@ -204,6 +205,9 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 
 	if n.db, err = store.Open(filepath.Join(cfg.DataDir, "db"), store.DefaultConfig()); err != nil {
 		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
+	}
+	if err = n.openVault(); err != nil {
+		return n, err
 	}
 	if n.commits, err = n.db.NewCommitter(); err != nil {
 		return n, fmt.Errorf("%w: store: %w", ErrStart, err)
@@ -443,6 +447,9 @@ func (n *Node) shutdown() {
 	if n.db != nil {
 		_ = n.db.Close()
 	}
+	if n.vault != nil {
+		_ = n.vault.Close()
+	}
 	_ = os.Remove(filepath.Join(n.cfg.DataDir, "node.json"))
 }
 
@@ -491,6 +498,46 @@ func (n *Node) closeSession(id string) *messages.SessionHead {
 		return h
 	}
 	return &messages.SessionHead{SessionId: id, Error: fmt.Sprintf("session actor did not answer: %v", err)}
+}
+
+// openVault turns on encryption at rest (VaultConfig).
+func (n *Node) openVault() error {
+	c := n.cfg.Vault
+	if !c.Enabled {
+		return nil
+	}
+	vc := store.DefaultVaultConfig()
+	vc.Prefixes = c.Prefixes
+	switch {
+	case c.PassphraseEnv != "":
+		pass := os.Getenv(c.PassphraseEnv)
+		if pass == "" {
+			return fmt.Errorf("%w: vault.passphrase_env: $%s is empty", ErrInvalidConfig, c.PassphraseEnv)
+		}
+		vc.Passphrase = []byte(pass)
+	case c.KeyFile != "":
+		vc.KeyFile = c.KeyFile
+	default:
+		vc.KeyFile = filepath.Join(n.cfg.DataDir, "keys", "vault.key")
+	}
+	exists, err := n.db.HasVault()
+	if err != nil {
+		return fmt.Errorf("%w: vault: %w", ErrStart, err)
+	}
+	if !exists {
+		clear, err := n.db.HasValuesUnder(c.Prefixes)
+		if err != nil {
+			return fmt.Errorf("%w: vault: %w", ErrStart, err)
+		}
+		if clear {
+			return fmt.Errorf("%w: vault: %s holds unencrypted data under %v; start it with vault.enabled: false, or use a new data dir",
+				ErrInvalidConfig, n.cfg.DataDir, c.Prefixes)
+		}
+	}
+	if n.vault, err = store.OpenVault(n.db, vc); err != nil {
+		return fmt.Errorf("%w: vault: %w", ErrStart, err)
+	}
+	return n.db.EncryptAtRest(n.vault)
 }
 
 // records reads the node's task records.

@@ -56,13 +56,17 @@ func (b *Batch) check() error {
 	return nil
 }
 
-func (b *Batch) addTo(pb *pebble.Batch) error {
+func (b *Batch) addTo(pb *pebble.Batch, seal func(key, value []byte) ([]byte, error)) error {
 	for _, op := range b.ops {
 		var err error
 		if op.del {
 			err = pb.Delete(op.key, nil)
 		} else {
-			err = pb.Set(op.key, op.value, nil)
+			v := op.value
+			if v, err = seal(op.key, v); err != nil {
+				return err
+			}
+			err = pb.Set(op.key, v, nil)
 		}
 		if err != nil {
 			return err
@@ -93,7 +97,7 @@ func (s *Store) applyBatches(bs []*Batch, d Durability) error {
 	pb := s.db.NewBatch()
 	defer pb.Close()
 	for _, b := range bs {
-		if err := b.addTo(pb); err != nil {
+		if err := b.addTo(pb, s.sealValue); err != nil {
 			return fmt.Errorf("store: batch: %w", err)
 		}
 	}

@@ -14,6 +14,11 @@ import (
 // An empty prefix scans every key. fn may read and write the store but
 // must not call Close (which waits for the scan).
 func (s *Store) Scan(prefix []byte, fn func(key, value []byte) error) error {
+	return s.scan(prefix, true, fn)
+}
+
+// scan is Scan; open decrypts values under the at-rest vault's prefixes.
+func (s *Store) scan(prefix []byte, open bool, fn func(key, value []byte) error) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
@@ -34,6 +39,12 @@ func (s *Store) Scan(prefix []byte, fn func(key, value []byte) error) error {
 		}
 		k := append([]byte(nil), it.Key()...)
 		v = append(make([]byte, 0, len(v)), v...)
+		if open {
+			if v, err = s.openValue(k, v); err != nil {
+				it.Close()
+				return err
+			}
+		}
 		if err := fn(k, v); err != nil {
 			it.Close()
 			if errors.Is(err, ErrStop) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
@@ -49,6 +50,9 @@ type Store struct {
 	committers map[*Committer]struct{}
 
 	vaultMu sync.Mutex // serialises OpenVault
+	// atRest, when set, encrypts values under its prefixes on every write
+	// and decrypts them on every read (EncryptAtRest).
+	atRest atomic.Pointer[Vault]
 }
 
 // Open opens (creating if needed) the store in dir. It fails with ErrLocked
@@ -170,7 +174,10 @@ func (s *Store) Get(key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("store: get %q: %w", key, err)
 	}
 	out := append(make([]byte, 0, len(v)), v...)
-	return out, closer.Close()
+	if err := closer.Close(); err != nil {
+		return nil, err
+	}
+	return s.openValue(key, out)
 }
 
 // Has reports whether key has a value.
@@ -191,6 +198,10 @@ func (s *Store) Put(key, value []byte, d Durability) error {
 		return err
 	}
 	defer s.release()
+	value, err := s.sealValue(key, value)
+	if err != nil {
+		return err
+	}
 	if err := s.db.Set(key, value, d.options()); err != nil {
 		return fmt.Errorf("store: put %q: %w", key, err)
 	}

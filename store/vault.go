@@ -212,7 +212,7 @@ func (v *Vault) seal(key, value []byte) ([]byte, error) {
 	if strings.HasPrefix(string(key), PrefixMeta) {
 		return nil, fmt.Errorf("%w: %q", ErrReserved, key)
 	}
-	if !v.Encrypted(key) {
+	if !v.Encrypted(key) || v.s.atRest.Load() == v { // the store seals it
 		if _, err := v.cipher(); err != nil {
 			return nil, err
 		}
@@ -222,7 +222,7 @@ func (v *Vault) seal(key, value []byte) ([]byte, error) {
 }
 
 func (v *Vault) open(key, stored []byte) ([]byte, error) {
-	if !v.Encrypted(key) {
+	if !v.Encrypted(key) || v.s.atRest.Load() == v { // the store opened it
 		if _, err := v.cipher(); err != nil {
 			return nil, err
 		}

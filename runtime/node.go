@@ -166,7 +166,24 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 			_ = decisions.Close()
 			return nil, fmt.Errorf("%w: inference: %w", ErrInvalidConfig, err)
 		}
-		if gw, err = inference.NewGateway(cfg.Inference, inference.Deps{Registerer: reg, Governor: gov,
+		icfg := vcfg // the node's trust policy; a JSON request is too short for the SNR measure
+		icfg.MeasureSNR = false
+		iverifier, err := pci.NewVerifier(icfg)
+		if err != nil {
+			_ = decisions.Close()
+			return nil, fmt.Errorf("%w: trust: %w", ErrInvalidConfig, err)
+		}
+		openEnvelope := func(data []byte) ([]byte, string, error) {
+			env, err := iverifier.Open(data, time.Now())
+			if err != nil {
+				return nil, "", err
+			}
+			if env.GetPayloadType() != inference.PayloadRequest {
+				return nil, "", fmt.Errorf("payload type %q, want %s", env.GetPayloadType(), inference.PayloadRequest)
+			}
+			return env.GetPayload(), pci.PublicKeyID(env.GetSignerPublicKey()), nil
+		}
+		if gw, err = inference.NewGateway(cfg.Inference, inference.Deps{Registerer: reg, Governor: gov, OpenEnvelope: openEnvelope,
 			Logger: log.With("component", "inference")}); err != nil {
 			_ = decisions.Close()
 			return nil, fmt.Errorf("%w: inference: %w", ErrInvalidConfig, err)

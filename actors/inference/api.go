@@ -1,6 +1,8 @@
 package inference
 
 import (
+	"bytes"
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -52,7 +54,56 @@ func (g *Gateway) Handler() http.Handler {
 	return mux
 }
 
+// HeaderEnvelope marks a request whose body is a signed PCI envelope
+// (value "v1"); PayloadRequest is the envelope's payload type.
+const (
+	HeaderEnvelope = "Bizra-Envelope"
+	PayloadRequest = "bizra.inference.v1.Request"
+)
+
+type signerKey struct{}
+
+// signerOf is the verified signer of an enveloped request ("" when bare).
+func signerOf(r *http.Request) string {
+	s, _ := r.Context().Value(signerKey{}).(string)
+	return s
+}
+
+// auth admits a request: a POST in a verified PCI envelope (its payload
+// becomes the body and its signer the agent), else a bearer token when
+// tokens are configured; auth.require_envelope refuses bare POSTs.
 func (g *Gateway) auth(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(HeaderEnvelope) != "" {
+			if g.openEnv == nil {
+				writeError(w, fmt.Errorf("%w: this node takes no enveloped inference requests", ErrUnauthorized), g.now())
+				return
+			}
+			data, err := io.ReadAll(io.LimitReader(r.Body, g.bodyLimit()+4<<10))
+			if err != nil {
+				writeError(w, fmt.Errorf("%w: reading body: %v", ErrBadRequest, err), g.now())
+				return
+			}
+			payload, signer, err := g.openEnv(data)
+			if err != nil {
+				writeError(w, fmt.Errorf("%w: envelope: %v", ErrUnauthorized, err), g.now())
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), signerKey{}, signer))
+			r.Body = io.NopCloser(bytes.NewReader(payload))
+			r.ContentLength = int64(len(payload))
+			h(w, r)
+			return
+		}
+		if g.cfg.Auth.RequireEnvelope && r.Method == http.MethodPost {
+			writeError(w, fmt.Errorf("%w: this node requires requests in a signed PCI envelope (header %s: v1)", ErrUnauthorized, HeaderEnvelope), g.now())
+			return
+		}
+		g.bearer(h).ServeHTTP(w, r)
+	})
+}
+
+func (g *Gateway) bearer(h http.HandlerFunc) http.Handler {
 	if len(g.tokens) == 0 {
 		return h
 	}
@@ -132,7 +183,7 @@ func (g *Gateway) fill(req *Request, c common, r *http.Request) error {
 	if req.Tier, err = ParseTier(c.tier); err != nil {
 		return err
 	}
-	req.Agent = firstNonEmpty(c.ag, r.Header.Get(HeaderAgent), c.user)
+	req.Agent = firstNonEmpty(signerOf(r), c.ag, r.Header.Get(HeaderAgent), c.user)
 	req.Session = firstNonEmpty(c.session, r.Header.Get(HeaderSession))
 	req.ID = fmt.Sprintf("bz-%s-%d", g.prefix, g.seq.Add(1))
 	return nil

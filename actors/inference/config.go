@@ -75,6 +75,9 @@ type BackendConfig struct {
 type AuthConfig struct {
 	Tokens   []string `yaml:"tokens"`
 	TokenEnv string   `yaml:"token_env"` // env var holding one more token
+	// RequireEnvelope refuses POST requests that do not come in a signed
+	// PCI envelope (header Bizra-Envelope: v1; see Deps.OpenEnvelope).
+	RequireEnvelope bool `yaml:"require_envelope"`
 }
 
 // Limits bound requests.

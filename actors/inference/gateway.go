@@ -38,6 +38,11 @@ type Deps struct {
 	HTTPClient *http.Client
 	// Getenv reads api_key_env and auth.token_env; nil means os.Getenv.
 	Getenv func(string) string
+	// OpenEnvelope verifies a request sent in a signed PCI envelope
+	// (header Bizra-Envelope: v1, body the binary Envelope, payload type
+	// PayloadRequest) and returns its payload (the JSON body) and signer
+	// identity; nil means enveloped requests are refused.
+	OpenEnvelope func(data []byte) (payload []byte, signer string, err error)
 }
 
 // Gateway is the inference gateway: governance, cognitive budget, model
@@ -51,6 +56,7 @@ type Gateway struct {
 	client  *http.Client
 	metrics *Metrics
 	gov     Governor
+	openEnv func([]byte) ([]byte, string, error)
 
 	system    *actor.ActorSystem
 	ownSystem bool
@@ -80,7 +86,7 @@ func NewGateway(cfg Config, deps Deps) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, log: deps.Logger, now: deps.Now, getenv: deps.Getenv, client: deps.HTTPClient,
-		gov: deps.Governor, system: deps.System, backends: map[string]Backend{}, kinds: map[string]string{}}
+		gov: deps.Governor, openEnv: deps.OpenEnvelope, system: deps.System, backends: map[string]Backend{}, kinds: map[string]string{}}
 	if g.log == nil {
 		g.log = slog.Default()
 	}

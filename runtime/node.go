@@ -25,6 +25,7 @@ import (
 	"github.com/bizra/bizra/actors/ntu"
 	"github.com/bizra/bizra/actors/peer"
 	"github.com/bizra/bizra/actors/router"
+	"github.com/bizra/bizra/actors/session"
 	"github.com/bizra/bizra/actors/session/durable"
 	"github.com/bizra/bizra/actors/shell"
 	"github.com/bizra/bizra/messages"
@@ -489,8 +490,34 @@ func (n *Node) sessionProps() *actor.Props {
 }
 
 func (n *Node) liveConfig() durable.LiveConfig {
-	return durable.LiveConfig{NodeID: n.cfg.NodeID, Nodes: n.dagStore, Heads: n.heads, Commit: n.commits,
+	c := durable.LiveConfig{NodeID: n.cfg.NodeID, Nodes: n.dagStore, Heads: n.heads, Commit: n.commits,
 		Idle: n.cfg.SessionIdle, Logger: n.log.With("component", "session")}
+	if n.cfg.Cluster.Enabled() {
+		c.Fetch = n.fetchSessionDAG
+	}
+	return c
+}
+
+// fetchSessionDAG finds a session's DAG on the other live members (for a
+// grain that moved here): the longest verifying one, or nil.
+func (n *Node) fetchSessionDAG(id string) (*session.Proof, error) {
+	m := n.Membership()
+	if m == nil {
+		return nil, nil
+	}
+	var best *session.Proof
+	for _, recs := range peer.ShowAcross(n.system, m.Members(), id, 2*time.Second) {
+		for _, r := range recs.GetRecords() {
+			if r.GetSessionId() != durable.SessionDAGID(id) {
+				continue
+			}
+			p, err := session.ProofFromProto(r)
+			if err == nil && session.VerifyProof(p) == nil && (best == nil || len(p.Nodes) > len(best.Nodes)) {
+				best = p
+			}
+		}
+	}
+	return best, nil
 }
 
 func (n *Node) sessionsPID() *actor.PID {

@@ -265,3 +265,38 @@ func TestGossipKeyRotationAcrossProcesses(t *testing.T) {
 		t.Fatal("a suspected a member during the rotation (or counts no transitions)")
 	}
 }
+
+// A member joining takes over some sessions' grains; each takes its DAG
+// along, so closing every session still reports all its records.
+func TestSessionDAGsMoveToAJoiningMember(t *testing.T) {
+	cfg := clusterYAML(t, "  - {name: echo-1, kind: echo, capabilities: [echo]}\n")
+	a := startNodeProc(t, "--config", cfg, "--node-id", "node-a", "--gossip", "127.0.0.1:0")
+	b := startNodeProc(t, "--config", cfg, "--node-id", "node-b", "--gossip", "127.0.0.1:0", "--join", a.info.Gossip)
+	pollUntil(t, 15*time.Second, "a and b ACTIVE", func() bool { return state(t, a, "node-b") == "ACTIVE" && state(t, b, "node-a") == "ACTIVE" })
+	const sessions = 12
+	for i := range sessions {
+		if code, _ := sendJSON(t, a.info.NATSURL, "--capability", "echo", "--input", "x", "--session", fmt.Sprint("m", i)); code != 0 {
+			t.Fatal("task failed")
+		}
+	}
+	for i := range sessions {
+		id := fmt.Sprint("m", i)
+		pollUntil(t, 10*time.Second, id+" linked", func() bool {
+			v := bizra(t, "session", "show", id, "--nats", b.info.NATSURL)
+			return v.code == 0 && strings.Contains(v.stdout, "record "+id+"/@session")
+		})
+	}
+	c := startNodeProc(t, "--config", cfg, "--node-id", "node-c", "--gossip", "127.0.0.1:0", "--join", a.info.Gossip)
+	for _, p := range []*nodeProc{a, b} {
+		pollUntil(t, 15*time.Second, "c ACTIVE", func() bool { return state(t, p, "node-c") == "ACTIVE" })
+	}
+	pollUntil(t, 15*time.Second, "c sees a and b", func() bool { return state(t, c, "node-a") == "ACTIVE" && state(t, c, "node-b") == "ACTIVE" })
+	for i := range sessions {
+		id := fmt.Sprint("m", i)
+		r := bizra(t, "session", "close", id, "--nats", c.info.NATSURL)
+		if r.code != 0 || !strings.Contains(r.stdout, "committed: 1 records") {
+			t.Fatalf("close %s after c joined: %+v\nc: %s", id, r, c.stderr)
+		}
+	}
+	t.Logf("sessions adopted by c: %d of %d", strings.Count(c.stderr.String(), "session DAG adopted"), sessions)
+}

@@ -27,7 +27,11 @@ type LiveConfig struct {
 	Commit *store.Committer
 	// Idle is how long a session actor lives without messages before it
 	// passivates (stops; its state is in the store and reloads on demand).
-	Idle   time.Duration
+	Idle time.Duration
+	// Fetch, when set, is asked for a session's DAG (the proof of its head,
+	// which holds every node) when this store has none: a grain that moved
+	// to this member takes its DAG along from the member that had it.
+	Fetch  func(sessionID string) (*session.Proof, error)
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -148,6 +152,9 @@ func (a *liveActor) Receive(ctx actor.Context) {
 func (a *liveActor) load(ctx actor.Context) {
 	a.buf = &bufferedNodes{d: a.cfg.Nodes, pending: map[session.Hash][]byte{}}
 	s, err := a.resume()
+	if errors.Is(err, store.ErrNotFound) && a.cfg.Fetch != nil {
+		s, err = a.adopt()
+	}
 	switch {
 	case err == nil:
 		a.s = s
@@ -233,6 +240,34 @@ func (a *liveActor) close() error {
 		return a.undo(err)
 	}
 	return a.flush(now)
+}
+
+// adopt takes the session's DAG from another member (Fetch): the proof is
+// verified, its nodes and the head are written in one synced batch, and
+// the session resumes from them. ErrNotFound when no member has one.
+func (a *liveActor) adopt() (*session.Session, error) {
+	p, err := a.cfg.Fetch(a.id)
+	if err != nil || p == nil {
+		return nil, fmt.Errorf("%w: session %q on no member (%v)", store.ErrNotFound, a.id, err)
+	}
+	if p.SessionID != SessionDAGID(a.id) {
+		return nil, fmt.Errorf("%w: fetched DAG of %q for %q", ErrBadEvent, p.SessionID, a.id)
+	}
+	if err := session.VerifyProof(p); err != nil {
+		return nil, err
+	}
+	var b store.Batch
+	for _, n := range p.Nodes {
+		b.Put(store.DAGKey(n.Hash()), n.Encode())
+	}
+	if err := a.cfg.Heads.AddTo(&b, SessionDAGID(a.id), store.Head{Head: p.Head, State: uint8(p.State()), Updated: a.cfg.Now()}); err != nil {
+		return nil, err
+	}
+	if err := a.cfg.Commit.Commit(&b); err != nil {
+		return nil, err
+	}
+	a.cfg.Logger.Info("session DAG adopted from another member", "session", a.id, "nodes", len(p.Nodes), "state", p.State())
+	return a.resume()
 }
 
 // resume reloads the session DAG from its head record (ErrNotFound when

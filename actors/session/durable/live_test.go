@@ -132,3 +132,56 @@ func TestSessionActorsLinkRecordsPassivateAndReload(t *testing.T) {
 		t.Fatalf("refused close left a record: %v", err)
 	}
 }
+
+func TestSessionDAGMovesWithItsGrain(t *testing.T) {
+	x := startLive(t, t.TempDir(), time.Minute)
+	defer x.stop()
+	for i := 1; i <= 2; i++ {
+		if h := x.ask(t, &messages.SessionAppend{SessionId: "s", RecordId: "s/t", RecordHead: recordHead(i)}); h.GetError() != "" {
+			t.Fatal(h.GetError())
+		}
+	}
+	fromX := func(id string) (*session.Proof, error) {
+		s, err := NewHeadStore(x.hs).Resume(SessionDAGID(id), New(x.ds))
+		if err != nil {
+			return nil, err
+		}
+		return s.Proof(), nil
+	}
+	// Member y, where the session's grain lands next, has no DAG for it:
+	// it adopts x's and goes on from x's head.
+	dir := t.TempDir()
+	s, err := store.Open(dir, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.NewCommitter()
+	hs, _ := store.NewHeads(s, c)
+	ds, _ := store.NewDAGStore(s, c)
+	sys := actor.NewActorSystem()
+	pid, err := sys.Root.SpawnNamed(Sessions(LiveConfig{NodeID: "node-y", Nodes: ds, Heads: hs, Commit: c, Fetch: fromX,
+		Logger: sys.Logger()}), "sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sys.Shutdown(); c.Stop(); s.Close() }()
+	v, err := sys.Root.RequestFuture(pid, &messages.SessionAppend{SessionId: "s", RecordId: "s/t3", RecordHead: recordHead(3)}, 5*time.Second).Result()
+	h := v.(*messages.SessionHead)
+	if err != nil || h.GetError() != "" || h.GetRecords() != 3 {
+		t.Fatalf("append on y: %v %v", h, err)
+	}
+	got, err := NewHeadStore(hs).Resume(SessionDAGID("s"), New(ds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xp, _ := fromX("s")
+	p := got.Proof()
+	if err := session.VerifyProof(p); err != nil || p.Nodes[0].Hash() != xp.Nodes[0].Hash() || len(p.Nodes) != len(xp.Nodes)+2 {
+		t.Fatalf("y's DAG does not continue x's: %d vs %d nodes, %v", len(p.Nodes), len(xp.Nodes), err)
+	}
+	// A session no member has starts fresh.
+	v, _ = sys.Root.RequestFuture(pid, &messages.SessionAppend{SessionId: "new", RecordId: "new/t", RecordHead: recordHead(9)}, 5*time.Second).Result()
+	if h := v.(*messages.SessionHead); h.GetError() != "" || h.GetRecords() != 1 {
+		t.Fatalf("fresh session: %v", h)
+	}
+}

@@ -296,7 +296,7 @@ func Start(cfg Config, log *slog.Logger, opts ...Options) (n *Node, err error) {
 	}
 
 	mcfg := cfg.Market
-	mcfg.Logger = log.With("component", "market")
+	mcfg.Logger = log // the market names itself (component=market)
 	if n.market, err = market.Open(n.db, key, mcfg, n.system); err != nil {
 		return n, fmt.Errorf("%w: market: %w", ErrStart, err)
 	}

@@ -145,7 +145,7 @@
 //
 //	mcfg := market.DefaultConfig()
 //	mcfg.GenesisHolder = pci.PublicKeyID(clientPub)   // local client key (e.g. from ~/.config/bizra/client.key)
-//	mcfg.Logger = log.With("component", "market")
+//	mcfg.Logger = log                                // the market adds component=market
 //	mk, err := market.Open(n.db, key, mcfg, n.system) // key: the node key (DATA_DIR/keys/node.key)
 //	if err != nil { return n, fmt.Errorf("%w: market: %w", ErrStart, err) }
 //	if err := mk.RegisterMetrics(n.reg); err != nil { … }

@@ -39,6 +39,7 @@ func (c *Core) Begin(card *messages.TaskCard, now time.Time) *messages.TaskResul
 // Finish turns the handler's outcome into the task's result.
 func (c *Core) Finish(card *messages.TaskCard, out Output, err error, started, now time.Time) *messages.TaskResult {
 	r := c.result(card, started, now)
+	r.Governance = out.Governance
 	var rej *RejectError
 	var fail *FailError
 	switch {

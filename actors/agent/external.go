@@ -120,7 +120,9 @@ func (a *externalActor) request(parent context.Context, card *messages.TaskCard,
 		}
 		return r
 	}
-	// The node vouches for where the result came from, not the agent.
+	// The node vouches for where the result came from, not the agent, and
+	// an external agent cannot add to the governance record.
+	res.Governance = nil
 	res.TaskId = card.GetId()
 	res.Agent = a.core.Name
 	res.NodeId = a.core.NodeID

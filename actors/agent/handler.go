@@ -10,6 +10,11 @@ import (
 type Output struct {
 	Data      []byte
 	MediaType string
+	// Governance holds decisions the agent made while running the task
+	// (tool-call verdicts, an inference route), whatever its outcome. The
+	// dispatcher adds them to the pipeline's governance record; a local
+	// agent never writes to the card it is given.
+	Governance *messages.Governance
 }
 
 // Handler does an agent's work. It must honour ctx (which carries the task's

@@ -59,10 +59,8 @@ func LLMKind(g *Gateway) agent.Factory {
 			if err != nil {
 				return agent.Output{}, err
 			}
-			if card.Governance != nil { // the task's governance record (bound into its proof)
-				card.Governance.Inference = res.Route()
-			}
-			return agent.Output{Data: []byte(res.Text), MediaType: "text/plain; charset=utf-8"}, nil
+			return agent.Output{Data: []byte(res.Text), MediaType: "text/plain; charset=utf-8",
+				Governance: &messages.Governance{Inference: res.Route()}}, nil
 		}), nil
 	}
 }

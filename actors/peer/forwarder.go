@@ -165,6 +165,9 @@ func (f *Forwarder) open(card *messages.TaskCard, m cluster.Member, v any) *mess
 	if res.GetTaskId() != card.GetId() {
 		return untrusted(fmt.Errorf("%w: answer is for task %q", ErrUntrusted, res.GetTaskId()))
 	}
+	// The member's governance record stays in its own records; this node
+	// records what its own pipeline decided.
+	res.Governance = nil
 	return res
 }
 

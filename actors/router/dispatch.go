@@ -86,9 +86,7 @@ func (d *Dispatcher) dispatch(card *messages.TaskCard, wait bool, done func(*mes
 	}
 	complete := func(label string, r *messages.TaskResult) {
 		r = d.finish(card, label, r, received)
-		// The pipeline owns the governance record: whatever an agent put
-		// in its result is replaced by what the stages decided.
-		r.Governance = card.GetGovernance()
+		r.Governance = governanceRecord(card.GetGovernance(), r.GetGovernance())
 		if len(d.cfg.Stages) > 0 {
 			now := d.cfg.Now()
 			for i := len(d.cfg.Stages) - 1; i >= 0; i-- {
@@ -324,4 +322,20 @@ func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// governanceRecord is a task's governance record: what the pipeline's
+// stages decided (pipeline, nil without stages), plus the decisions the
+// local agent reported (its gate verdicts and inference route). Agents
+// that cannot be trusted with it (external agents, other members) reach
+// here with none.
+func governanceRecord(pipeline, agent *messages.Governance) *messages.Governance {
+	if pipeline == nil || agent == nil {
+		return pipeline
+	}
+	pipeline.Gate = append(pipeline.Gate, agent.GetGate()...)
+	if agent.GetInference() != nil {
+		pipeline.Inference = agent.GetInference()
+	}
+	return pipeline
 }

@@ -31,3 +31,23 @@ func TestReplyProcessCallsBackOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestGovernanceRecordAddsTheAgentsDecisions(t *testing.T) {
+	task := &messages.GateVerdict{Tool: "Task", Allowed: true}
+	bash := &messages.GateVerdict{Tool: "Bash", Allowed: false}
+	route := &messages.InferenceRoute{Backend: "local"}
+	pipeline := &messages.Governance{Gate: []*messages.GateVerdict{task}, Ntu: &messages.NtuReading{Agent: "a"}}
+	got := governanceRecord(pipeline, &messages.Governance{Gate: []*messages.GateVerdict{bash}, Inference: route,
+		Ntu: &messages.NtuReading{Agent: "forged"}})
+	if len(got.GetGate()) != 2 || got.GetGate()[0] != task || got.GetGate()[1] != bash || got.GetInference() != route ||
+		got.GetNtu().GetAgent() != "a" {
+		t.Fatalf("record %v", got)
+	}
+	// Without a pipeline (no stages) there is no record to add to.
+	if governanceRecord(nil, &messages.Governance{Gate: []*messages.GateVerdict{bash}}) != nil {
+		t.Fatal("agent decisions kept without a pipeline")
+	}
+	if r := governanceRecord(pipeline, nil); r != pipeline {
+		t.Fatal("pipeline record lost")
+	}
+}

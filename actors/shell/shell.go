@@ -122,11 +122,10 @@ func (h *Handler) Handle(ctx context.Context, card *messages.TaskCard) (agent.Ou
 	if h.log != nil {
 		_ = h.log.LogDecision(d)
 	}
-	if card.Governance != nil { // the task's governance record, bound into its proof
-		card.Governance.Gate = append(card.Governance.Gate, d.Record())
-	}
+	// The verdict joins the task's governance record (and its proof).
+	gov := &messages.Governance{Gate: []*messages.GateVerdict{d.Record()}}
 	if !d.Allowed() {
-		return agent.Output{}, &agent.RejectError{Code: gate.CodeBlocked, Message: d.Reason}
+		return agent.Output{Governance: gov}, &agent.RejectError{Code: gate.CodeBlocked, Message: d.Reason}
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
@@ -138,7 +137,7 @@ func (h *Handler) Handle(ctx context.Context, card *messages.TaskCard) (agent.Ou
 	stderr := &capped{max: 8 << 10}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
-		return agent.Output{}, &agent.FailError{Code: CodeStart, Message: err.Error()}
+		return agent.Output{Governance: gov}, &agent.FailError{Code: CodeStart, Message: err.Error()}
 	}
 	waitErr := make(chan error, 1)
 	go func() { waitErr <- cmd.Wait() }()
@@ -149,10 +148,10 @@ func (h *Handler) Handle(ctx context.Context, card *messages.TaskCard) (agent.Ou
 		// Kill the whole process group: the shell and whatever it started.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-waitErr
-		return agent.Output{Data: stdout.Bytes(), MediaType: "text/plain"}, &agent.FailError{Code: CodeTimeout,
+		return agent.Output{Data: stdout.Bytes(), MediaType: "text/plain", Governance: gov}, &agent.FailError{Code: CodeTimeout,
 			Message: fmt.Sprintf("command killed after %s: %v", h.cfg.Timeout, ctx.Err())}
 	}
-	out := agent.Output{Data: stdout.Bytes(), MediaType: "text/plain"}
+	out := agent.Output{Data: stdout.Bytes(), MediaType: "text/plain", Governance: gov}
 	var exitErr *exec.ExitError
 	switch {
 	case errors.As(err, &exitErr):

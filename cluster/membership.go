@@ -68,7 +68,6 @@ type Membership struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	stopOnce sync.Once
-	left     bool // Leave was called
 }
 
 // Start starts gossip and joins cfg.Join.
@@ -274,7 +273,6 @@ func (m *Membership) keyOp(k string, op func([]byte) error) error {
 func (m *Membership) Leave(timeout time.Duration) error {
 	var err error
 	m.stopOnce.Do(func() {
-		m.left = true
 		// memberlist does not tell its listeners a leave from a failure,
 		// so a leaving member says so itself first.
 		msg := append([]byte{msgLeave}, m.cfg.Self.NodeID...)

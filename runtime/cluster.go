@@ -84,15 +84,14 @@ func (c ClusterConfig) Validate() error {
 
 // clusterPart is the node's cluster membership and its remote endpoint.
 type clusterPart struct {
-	pc         *pcluster.Cluster // protoactor cluster: remote endpoint, grains
-	provider   *cluster.Provider
-	forwarder  *peer.Forwarder
-	membership *cluster.Membership // set once joined
-	joined     atomic.Pointer[cluster.Membership]
-	states     *prometheus.GaugeVec
-	stop       chan struct{}
-	wg         sync.WaitGroup
-	once       sync.Once
+	pc        *pcluster.Cluster // protoactor cluster: remote endpoint, grains
+	provider  *cluster.Provider
+	forwarder *peer.Forwarder
+	joined    atomic.Pointer[cluster.Membership] // set once joined; read by HTTP handlers and callbacks
+	states    *prometheus.GaugeVec
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	once      sync.Once
 }
 
 // startProtoCluster starts the protoactor cluster member (its remote
@@ -163,7 +162,6 @@ func (n *Node) startMembership() error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	c.membership = m
 	c.joined.Store(m)
 	c.forwarder.SetMembers(m)
 	c.provider.Attach(m)
@@ -210,8 +208,8 @@ func (c *clusterPart) leave() {
 			close(c.stop)
 			c.wg.Wait()
 		}
-		if c.membership != nil {
-			_ = c.membership.Leave(2 * time.Second)
+		if m := c.joined.Load(); m != nil {
+			_ = m.Leave(2 * time.Second)
 		}
 	})
 }

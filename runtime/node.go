@@ -433,8 +433,8 @@ func (n *Node) shutdown() {
 	if n.gateway != nil {
 		n.gateway.Stop()
 	}
-	if n.cluster != nil && n.cluster.membership != nil {
-		n.cluster.membership.Stop() // after leave, or without it on a failed start
+	if m := n.Membership(); m != nil {
+		m.Stop() // after leave, or without it on a failed start
 	}
 	if n.system != nil {
 		if n.root != nil {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -41,20 +40,16 @@ func (s *Store) openValue(key, stored []byte) ([]byte, error) {
 // HasValuesUnder reports whether any key starts with one of prefixes (for
 // refusing to encrypt a store that already holds clear values there).
 func (s *Store) HasValuesUnder(prefixes []string) (bool, error) {
-	errFound := errors.New("found")
+	found := false
 	for _, p := range prefixes {
-		if p == "" || strings.HasPrefix(p, PrefixMeta) {
+		if found || p == "" || strings.HasPrefix(p, PrefixMeta) {
 			continue
 		}
-		err := s.scan([]byte(p), false, func(_, _ []byte) error { return errFound })
-		if errors.Is(err, errFound) {
-			return true, nil
-		}
-		if err != nil {
+		if err := s.scan([]byte(p), false, func(_, _ []byte) error { found = true; return ErrStop }); err != nil {
 			return false, err
 		}
 	}
-	return false, nil
+	return found, nil
 }
 
 // HasVault reports whether a vault was ever created in s.

@@ -531,15 +531,11 @@ func TestCommittedRecordsSurviveSIGKILL(t *testing.T) {
 
 // getJSON decodes a 200 answer of url into v.
 func getJSON(url string, v any) error {
-	resp, err := http.Get(url)
+	body, err := httpGet(url)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
+	return json.Unmarshal([]byte(body), v)
 }
 
 // pollUntil polls cond every 10 ms until it holds, failing after limit.

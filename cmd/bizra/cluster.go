@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/bizra/bizra/messages/pci"
@@ -65,10 +64,7 @@ func nodeHTTP(httpURL, dataDir string) (string, error) {
 		}
 		httpURL = info.HTTP
 	}
-	if !strings.Contains(httpURL, "://") {
-		httpURL = "http://" + httpURL
-	}
-	return strings.TrimSuffix(httpURL, "/"), nil
+	return httpBase(httpURL), nil
 }
 
 func printGossipKeys(cmd *cobra.Command, k runtime.GossipKeys, asJSON bool) {

@@ -200,22 +200,13 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 // metric returns the value of an unlabelled metric on p's /metrics.
 func metric(t *testing.T, p *nodeProc, name string) string {
 	t.Helper()
-	r := bizraHTTP(t, "http://"+p.info.HTTP+"/metrics")
+	r, _ := httpGet("http://" + p.info.HTTP + "/metrics")
 	for _, line := range strings.Split(r, "\n") {
 		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			return v
 		}
 	}
 	return ""
-}
-
-func bizraHTTP(t *testing.T, url string) string {
-	t.Helper()
-	resp, err := httpGet(url)
-	if err != nil {
-		return ""
-	}
-	return resp
 }
 
 func TestGossipKeyRotationAcrossProcesses(t *testing.T) {

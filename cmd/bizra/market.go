@@ -48,10 +48,7 @@ func (mf *marketFlags) call(req market.Request) (market.Response, ed25519.Public
 	}
 	var body []byte
 	if mf.httpURL != "" {
-		base := strings.TrimSuffix(mf.httpURL, "/")
-		if !strings.Contains(base, "://") {
-			base = "http://" + base
-		}
+		base := httpBase(mf.httpURL)
 		client := &http.Client{Timeout: mf.timeout}
 		hr, err := client.Post(base+market.HTTPPrefix+req.Verb, "application/x-protobuf", bytes.NewReader(env))
 		if err != nil {

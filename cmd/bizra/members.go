@@ -23,10 +23,7 @@ func newMembersCmd() *cobra.Command {
 		Short: "List the cluster members a node sees: id, addresses, state, capabilities",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			base := strings.TrimSuffix(httpURL, "/")
-			if !strings.Contains(base, "://") {
-				base = "http://" + base
-			}
+			base := httpBase(httpURL)
 			client := &http.Client{Timeout: timeout}
 			resp, err := client.Get(base + "/v1/members")
 			if err != nil {

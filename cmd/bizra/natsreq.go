@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,4 +33,13 @@ func natsRequest(url, subject string, req, resp proto.Message, timeout time.Dura
 		return failure("node answered with a malformed %s: %v", resp.ProtoReflect().Descriptor().Name(), err)
 	}
 	return nil
+}
+
+// httpBase turns a node's HTTP address as given on the command line
+// ("host:port" or a URL) into a base URL without a trailing slash.
+func httpBase(addr string) string {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	return strings.TrimSuffix(addr, "/")
 }

@@ -81,6 +81,7 @@
 //	gov, _ := inference.NewGovernor(inference.GovernorConfig{Gate: nodeGate, Key: nodeKey, TTL: cfg.SealTTL, SessionProofs: true})
 //	gw, err := inference.NewGateway(cfg, inference.Deps{
 //		System: actorSystem, Registerer: node.Registry(), Governor: gov, Logger: log,
+//		OpenEnvelope: open, // verifies signed requests under the node's trust policy (optional)
 //	})
 //	err = gw.Start(ctx)                          // loads models, starts pools and the budget actor, lists models
 //	gw.Register(httpIngress.Handle)              // mounts the seven routes on the node's HTTP server
